@@ -1,0 +1,25 @@
+package io.burrow.api.spec;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** A uid or gid range mapping: {@code containerID}, {@code hostID}, {@code size}. */
+public final class IdMapping extends SpecObject {
+  @JsonProperty("containerID")
+  public Long containerId;
+  @JsonProperty("hostID")
+  public Long hostId;
+  public Long size;
+
+  public IdMapping() {}
+
+  public IdMapping(long containerId, long hostId, long size) {
+    this.containerId = containerId;
+    this.hostId = hostId;
+    this.size = size;
+  }
+
+  /** The line this mapping takes in {@code /proc/PID/uid_map}. */
+  public String toProcLine() {
+    return containerId + " " + hostId + " " + size;
+  }
+}

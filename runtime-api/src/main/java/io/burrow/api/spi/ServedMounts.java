@@ -1,0 +1,23 @@
+package io.burrow.api.spi;
+
+import io.burrow.api.spec.Mount;
+import io.burrow.api.spec.Spec;
+import java.util.List;
+
+/**
+ * The rule for which mounts a file server serves, shared by the host and sandbox sides so that
+ * io file i always means the same mount: the root first, then every bind mount of a host path in
+ * spec order. Kernel filesystems (proc, sysfs, tmpfs, devpts, mqueue, cgroup) are mounted by the
+ * sandbox itself and never served.
+ */
+public final class ServedMounts {
+  private ServedMounts() {}
+
+  /** The served mounts of {@code spec}, root excluded, in spec order. */
+  public static List<Mount> of(Spec spec) {
+    if (spec.mounts == null) {
+      return List.of();
+    }
+    return spec.mounts.stream().filter(Mount::isBind).toList();
+  }
+}
