@@ -45,9 +45,9 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
     boolean forks = request.plan().ops().stream().anyMatch(op -> op.opcode() == Opcode.FORK);
     Fd[] pair = Fd.socketpair("sync socket of " + what);
     // The program's own fds take 3.. exactly as given; the sync socket goes after them.
-    List<Integer> fds = new ArrayList<>();
+    List<Integer> fds = new ArrayList<>(List.of(0, 1, 2));
     request.inheritedFds().stream().map(IoFile::fd).forEach(fds::add);
-    String syncFd = Integer.toString(3 + fds.size());
+    String syncFd = Integer.toString(fds.size());
     fds.add(pair[1].fd());
     int helperPid;
     try {

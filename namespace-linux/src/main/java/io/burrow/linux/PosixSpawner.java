@@ -8,8 +8,9 @@ import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
 
 /**
- * Starts a program with exactly the descriptors it is given: stdio is inherited, {@code fds.get(i)}
- * becomes fd {@code 3 + i}, and every other descriptor of the JVM is closed in the child
+ * Starts a program with exactly the descriptors it is given: {@code fds.get(i)} becomes fd
+ * {@code i} (so the list starts with stdin, stdout, stderr), and every other descriptor of the
+ * JVM is closed in the child
  * ({@code posix_spawn_file_actions_addclosefrom_np}). Signal mask and dispositions are reset. The
  * caller keeps ownership of the fds it passes. Thread-safe.
  */
@@ -25,7 +26,7 @@ public final class PosixSpawner {
   public static int spawn(String path, List<String> argv, List<String> env, List<Integer> fds) {
     LinuxLibC libc = Native.libc();
     jnr.ffi.Runtime rt = Native.runtime();
-    // Move the sources out of the way first, so that placing one at 3+i cannot clobber another.
+    // Move the sources out of the way first, so that placing one at i cannot clobber another.
     List<Integer> high = new ArrayList<>();
     try {
       for (int fd : fds) {
@@ -43,9 +44,9 @@ public final class PosixSpawner {
       check(libc.posix_spawnattr_init(attr), "spawnattr init");
       try {
         for (int i = 0; i < high.size(); i++) {
-          check(libc.posix_spawn_file_actions_adddup2(actions, high.get(i), 3 + i), "adddup2");
+          check(libc.posix_spawn_file_actions_adddup2(actions, high.get(i), i), "adddup2");
         }
-        check(libc.posix_spawn_file_actions_addclosefrom_np(actions, 3 + high.size()), "addclosefrom");
+        check(libc.posix_spawn_file_actions_addclosefrom_np(actions, high.size()), "addclosefrom");
         libc.sigemptyset(empty);
         libc.sigfillset(all);
         check(libc.posix_spawnattr_setsigmask(attr, empty), "setsigmask");
