@@ -3,9 +3,12 @@ package io.burrow.linux;
 import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.ProcessId;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -70,6 +73,34 @@ public final class ProcfsProcessControl implements ProcessControl {
       sleep = Math.min(sleep * 2, 100);
     }
     return true;
+  }
+
+  @Override
+  public List<ProcessId> pidNamespaceMembers(ProcessId process) {
+    List<ProcessId> members = new ArrayList<>();
+    Optional<String> ns = pidNamespace(process.pid());
+    if (ns.isEmpty() || !isAlive(process)) {
+      return members;
+    }
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path p : procs) {
+        int pid = Integer.parseInt(p.getFileName().toString());
+        if (ns.equals(pidNamespace(pid))) {
+          identify(pid).filter(this::isAlive).ifPresent(members::add);
+        }
+      }
+    } catch (IOException e) {
+      // /proc is always listable; an error here leaves the list partial, never wrong
+    }
+    return members;
+  }
+
+  private static Optional<String> pidNamespace(int pid) {
+    try {
+      return Optional.of(Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "ns", "pid")).toString());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   private static Optional<Stat> stat(int pid) {
