@@ -41,6 +41,10 @@ public final class TestEnv {
   private final String hostPidNs = Host.selfNs("pid");
 
   TestEnv(String testName) {
+    this(testName, Burrow.configuredExecutable());
+  }
+
+  TestEnv(String testName, Path executable) {
     try {
       base = Files.createTempDirectory(Path.of("/tmp"), "bit-");
       Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -50,7 +54,7 @@ public final class TestEnv {
       throw new AssertionError("cannot create the test's base dir", e);
     }
     root = base.resolve("root");
-    burrow = new Burrow(Burrow.configuredExecutable(), root, base.resolve("out"), Burrow.configuredTimeout(), base.toString(), this::observe);
+    burrow = new Burrow(executable, root, base.resolve("out"), Burrow.configuredTimeout(), base.toString(), this::observe);
   }
 
   public Path base() {
