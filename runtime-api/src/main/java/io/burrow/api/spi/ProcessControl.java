@@ -2,6 +2,7 @@ package io.burrow.api.spi;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Observes and signals host processes by {@link ProcessId}. Thread-safe. */
@@ -21,6 +22,9 @@ public interface ProcessControl {
 
   /** Waits for a child of this process to exit and reaps it; returns its exit status (128+N after signal N). */
   int waitForExit(ProcessId child) throws IOException;
+
+  /** Every live process in the same pid namespace as {@code process}, itself included. */
+  List<ProcessId> pidNamespaceMembers(ProcessId process);
 
   /** Polls with backoff until the process is gone or a zombie; returns false on timeout. */
   boolean awaitDeath(ProcessId process, Duration timeout);

@@ -1,0 +1,46 @@
+package io.burrow.cli;
+
+import io.burrow.cli.logging.LogSink;
+import io.burrow.core.ContainerException;
+import picocli.CommandLine;
+
+/**
+ * The {@code burrow} executable. Errors become one line on standard error starting with
+ * {@code burrow: }, an error record in the log, and exit status 1; usage errors exit 2.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  static int execute(String... args) {
+    CommandLine cli = new CommandLine(new BurrowCommand());
+    cli.setExecutionStrategy(parsed -> {
+      BurrowCommand top = parsed.asCommandLineList().get(0).getCommand();
+      try {
+        top.configureLogging();
+      } catch (java.io.IOException e) {
+        throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(),
+            "cannot open log file " + top.log + ": " + e.getMessage(), e);
+      }
+      return new CommandLine.RunLast().execute(parsed);
+    });
+    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+      boolean expected = e instanceof ContainerException || e instanceof IllegalArgumentException
+          || e instanceof IllegalStateException;
+      String message = expected ? e.getMessage() : e.toString();
+      // An unexpected exception is a bug: keep its stack trace in the log.
+      LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
+      System.err.println("burrow: " + message);
+      return 1;
+    });
+    cli.setParameterExceptionHandler((e, a) -> {
+      System.err.println("burrow: " + e.getMessage());
+      e.getCommandLine().usage(System.err);
+      return 2;
+    });
+    return cli.execute(args);
+  }
+}

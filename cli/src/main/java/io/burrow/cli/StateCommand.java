@@ -1,0 +1,24 @@
+package io.burrow.cli;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.burrow.api.spec.SpecIo;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code burrow state}: prints a container's OCI state as JSON. */
+@Command(name = "state", description = "Print the state of a container as JSON.")
+final class StateCommand implements Callable<Integer> {
+  @ParentCommand BurrowCommand burrow;
+
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
+
+  @Override
+  public Integer call() throws Exception {
+    System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT)
+        .writeValueAsString(burrow.containers().state(id)));
+    return 0;
+  }
+}

@@ -1,0 +1,176 @@
+package io.burrow.linux;
+
+import io.burrow.api.launch.Opcode;
+import io.burrow.api.spi.IdMapper;
+import io.burrow.api.spi.IoFile;
+import io.burrow.api.spi.LaunchException;
+import io.burrow.api.spi.LaunchRequest;
+import io.burrow.api.spi.NamespaceLauncher;
+import io.burrow.api.spi.ProcessControl;
+import io.burrow.api.spi.ProcessId;
+import io.burrow.api.spi.Signals;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Launches processes through the native exec helper: spawns {@code burrow-init} with the request's
+ * fds on 3.. and the sync socket after them, sends it the plan, and answers its requests (write
+ * id maps, acknowledge the forked pid) until it reports ready. Thread-safe; each launch has its
+ * own helper and socket, and kills and reaps everything it started when it fails.
+ */
+public final class ExecHelperLauncher implements NamespaceLauncher {
+  private static final Logger LOG = LoggerFactory.getLogger(ExecHelperLauncher.class);
+  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
+
+  private final ExecHelper helper;
+  private final IdMapper idMapper;
+  private final ProcessControl processes;
+
+  @Inject
+  public ExecHelperLauncher(ExecHelper helper, IdMapper idMapper, ProcessControl processes) {
+    this.helper = helper;
+    this.idMapper = idMapper;
+    this.processes = processes;
+  }
+
+  @Override
+  public ProcessId launch(LaunchRequest request) throws LaunchException {
+    String what = request.description();
+    boolean forks = request.plan().ops().stream().anyMatch(op -> op.opcode() == Opcode.FORK);
+    Fd[] pair = Fd.socketpair("sync socket of " + what);
+    // The program's own fds take 3.. exactly as given; the sync socket goes after them.
+    List<Integer> fds = new ArrayList<>(List.of(0, 1, 2));
+    request.inheritedFds().stream().map(IoFile::fd).forEach(fds::add);
+    String syncFd = Integer.toString(fds.size());
+    fds.add(pair[1].fd());
+    int helperPid;
+    try {
+      helperPid = PosixSpawner.spawn(helper.path().toString(), List.of("burrow-init", syncFd), List.of(), fds);
+    } catch (RuntimeException e) {
+      pair[0].close();
+      throw new LaunchException(what + ": cannot start the exec helper " + helper.path() + ": " + e.getMessage(), e);
+    } finally {
+      pair[1].close();
+    }
+    LOG.debug("{}: exec helper pid {}, plan:\n{}", what, helperPid, request.plan());
+    int initPid = 0;
+    boolean helperReaped = false;
+    try (SyncSocket sync = new SyncSocket(pair[0], "the exec helper of " + what)) {
+      sync.write(request.plan().encode());
+      while (true) {
+        String line = sync.readLine(STEP_TIMEOUT, "get ready");
+        if (line == null) {
+          throw new LaunchException(what + ": the exec helper exited before the init was ready"
+              + (helperReaped ? "" : " (" + describeExit(reap(helperPid)) + ")"));
+        } else if (line.startsWith("MAP ")) {
+          idMapper.writeMappings(Integer.parseInt(line.substring(4)), request.uidMappings(), request.gidMappings());
+          sync.writeLine("GO");
+        } else if (line.startsWith("PID ")) {
+          initPid = Integer.parseInt(line.substring(4));
+          reap(helperPid);
+          helperReaped = true;
+          sync.writeLine("GO");
+        } else if (line.equals("READY")) {
+          break;
+        } else if (line.startsWith("ERR ")) {
+          throw new LaunchException(what + ": " + line.substring(4));
+        } else {
+          throw new LaunchException(what + ": unexpected message from the exec helper: " + line);
+        }
+      }
+      int pid = forks ? initPid : helperPid;
+      return processes.identify(pid)
+          .orElseThrow(() -> new LaunchException(what + ": process " + pid + " exited right after it was ready"));
+    } catch (LaunchException | IOException | RuntimeException e) {
+      if (initPid > 0) {
+        killAndReap(initPid);
+      }
+      if (!helperReaped) {
+        killAndReap(helperPid);
+      }
+      if (e instanceof LaunchException le) {
+        throw le;
+      }
+      throw new LaunchException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void createStartGate(Path gate) throws IOException {
+    if (Native.libc().mkfifo(gate.toString(), 0600) < 0) {
+      throw new IOException(Native.error("mkfifo " + gate));
+    }
+  }
+
+  @Override
+  public void release(Path gate, ProcessId init, Duration timeout) throws IOException {
+    int fd = Native.posix().open(gate.toString(), Native.O_RDONLY | Native.O_NONBLOCK | Native.O_CLOEXEC, 0);
+    if (fd < 0) {
+      throw new IOException(Native.error("open start fifo " + gate));
+    }
+    try {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long sleep = 1;
+      byte[] one = new byte[1];
+      while (true) {
+        int n = Native.posix().read(fd, one, 1);
+        if (n == 1) {
+          return;
+        }
+        if (n < 0 && Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR) {
+          throw new IOException(Native.error("read start fifo " + gate));
+        }
+        if (!processes.isAlive(init)) {
+          throw new IOException("the container init (pid " + init.pid() + ") died before it could start");
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("timed out after " + timeout.toMillis() + " ms waiting for the init (pid "
+              + init.pid() + ") to take the start signal");
+        }
+        sleepQuietly(sleep);
+        sleep = Math.min(sleep * 2, 50);
+      }
+    } finally {
+      Native.libc().close(fd);
+    }
+  }
+
+  private static int reap(int pid) {
+    int[] status = new int[1];
+    while (Native.posix().waitpid(pid, status, 0) < 0) {
+      if (Native.errno() != Native.EINTR) {
+        return -1;
+      }
+    }
+    return status[0];
+  }
+
+  private static void killAndReap(int pid) {
+    Native.posix().kill(pid, Signals.SIGKILL);
+    reap(pid);
+  }
+
+  static String describeExit(int status) {
+    if (status < 0) {
+      return "exit status unknown";
+    }
+    if ((status & 0x7f) == 0) {
+      return "exit code " + ((status >> 8) & 0xff);
+    }
+    return "killed by signal " + (status & 0x7f);
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

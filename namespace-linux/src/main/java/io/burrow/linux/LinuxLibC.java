@@ -1,0 +1,63 @@
+package io.burrow.linux;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * jnr-ffi bindings for the libc calls jnr-posix lacks: mounts and namespaces, process spawning
+ * with exact fd control, and poll. Obtain the instance from {@link Native#libc()}. Thread-safe:
+ * these are plain C calls; errno is read with {@link Native#errno()} right after a failing call.
+ */
+public interface LinuxLibC {
+  int mount(String source, String target, String fstype, long flags, String data);
+
+  int umount2(String target, int flags);
+
+  int unshare(int flags);
+
+  int setns(int fd, int nstype);
+
+  int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+  /** syscall(2) with up to four long arguments, for pivot_root and openat2. */
+  long syscall(long number, long a1, long a2, long a3, long a4);
+
+  long syscall(long number, String a1, String a2);
+
+  long syscall(long number, int dirfd, String path, Pointer how, long size);
+
+  int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+  int fcntl(int fd, int cmd, int arg);
+
+  int close(int fd);
+
+  int poll(Pointer fds, long nfds, int timeoutMillis);
+
+  int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+
+  int posix_spawn_file_actions_init(Pointer actions);
+
+  int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newfd);
+
+  int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
+
+  int posix_spawn_file_actions_destroy(Pointer actions);
+
+  int posix_spawnattr_init(Pointer attr);
+
+  int posix_spawnattr_setflags(Pointer attr, short flags);
+
+  int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+
+  int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+
+  int posix_spawnattr_destroy(Pointer attr);
+
+  int sigemptyset(Pointer set);
+
+  int sigfillset(Pointer set);
+
+  int mkfifo(String path, int mode);
+}

@@ -1,0 +1,120 @@
+package io.burrow.linux;
+
+import io.burrow.api.spi.ProcessControl;
+import io.burrow.api.spi.ProcessId;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@link ProcessControl} over {@code /proc/PID/stat} and kill(2)/waitpid(2). A process is the same
+ * process only if its start time matches, so a recycled pid is never signalled. Thread-safe.
+ */
+public final class ProcfsProcessControl implements ProcessControl {
+  private record Stat(char state, long startTime) {}
+
+  @Override
+  public Optional<ProcessId> identify(int pid) {
+    return stat(pid).map(s -> new ProcessId(pid, s.startTime()));
+  }
+
+  @Override
+  public boolean isAlive(ProcessId process) {
+    return stat(process.pid())
+        .filter(s -> s.startTime() == process.startTime() && s.state() != 'Z' && s.state() != 'X')
+        .isPresent();
+  }
+
+  @Override
+  public boolean signal(ProcessId process, int signal) throws IOException {
+    if (!isAlive(process)) {
+      return false;
+    }
+    if (Native.posix().kill(process.pid(), signal) < 0) {
+      if (Native.errno() == Native.ESRCH) {
+        return false;
+      }
+      throw new IOException(Native.error("kill " + process.pid() + " with signal " + signal));
+    }
+    return true;
+  }
+
+  @Override
+  public int waitForExit(ProcessId child) throws IOException {
+    int[] status = new int[1];
+    while (Native.posix().waitpid(child.pid(), status, 0) < 0) {
+      if (Native.errno() != Native.EINTR) {
+        throw new IOException(Native.error("wait for pid " + child.pid()));
+      }
+    }
+    int s = status[0];
+    return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
+  }
+
+  @Override
+  public boolean awaitDeath(ProcessId process, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long sleep = 1;
+    while (isAlive(process)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(sleep);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return !isAlive(process);
+      }
+      sleep = Math.min(sleep * 2, 100);
+    }
+    return true;
+  }
+
+  @Override
+  public List<ProcessId> pidNamespaceMembers(ProcessId process) {
+    List<ProcessId> members = new ArrayList<>();
+    Optional<String> ns = pidNamespace(process.pid());
+    if (ns.isEmpty() || !isAlive(process)) {
+      return members;
+    }
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path p : procs) {
+        int pid = Integer.parseInt(p.getFileName().toString());
+        if (ns.equals(pidNamespace(pid))) {
+          identify(pid).filter(this::isAlive).ifPresent(members::add);
+        }
+      }
+    } catch (IOException e) {
+      // /proc is always listable; an error here leaves the list partial, never wrong
+    }
+    return members;
+  }
+
+  private static Optional<String> pidNamespace(int pid) {
+    try {
+      return Optional.of(Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "ns", "pid")).toString());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Stat> stat(int pid) {
+    if (pid <= 0) {
+      return Optional.empty();
+    }
+    String text;
+    try {
+      text = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    // The command name (field 2) may hold spaces and parentheses; fields restart after the last ')'.
+    String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+    return Optional.of(new Stat(fields[0].charAt(0), Long.parseLong(fields[19])));
+  }
+}

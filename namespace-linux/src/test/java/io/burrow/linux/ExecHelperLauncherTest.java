@@ -1,0 +1,130 @@
+package io.burrow.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.burrow.api.launch.InitPlan;
+import io.burrow.api.launch.Opcode;
+import io.burrow.api.spec.IdMapping;
+import io.burrow.api.spi.LaunchException;
+import io.burrow.api.spi.LaunchRequest;
+import io.burrow.api.spi.ProcessId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Launches real processes in real namespaces through the real burrow-init helper (needs root). */
+class ExecHelperLauncherTest {
+  private static final int NEWNS = 0x00020000;
+  private static final int NEWUTS = 0x04000000;
+  private static final int NEWPID = 0x20000000;
+  private static final int NEWUSER = 0x10000000;
+
+  private final ProcfsProcessControl processes = new ProcfsProcessControl();
+  private final ExecHelperLauncher launcher =
+      new ExecHelperLauncher(ExecHelper.fromSystemProperty(), new ProcIdMapper(), processes);
+
+  @TempDir Path dir;
+
+  @Test
+  void initWaitsForStartThenRunsAsPidOneWithItsOwnHostname() throws Exception {
+    Path gate = dir.resolve("start");
+    Path out = dir.resolve("out");
+    launcher.createStartGate(gate);
+    InitPlan plan = InitPlan.builder()
+        .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWUTS | NEWPID))
+        .op(Opcode.FORK)
+        .op(Opcode.SETHOSTNAME, "burrow-test")
+        .op(Opcode.ENV, "PATH=/usr/bin:/bin")
+        .op(Opcode.ENV, "OUT=" + out)
+        .op(Opcode.RESOLVE_EXEC, "sh")
+        .op(Opcode.OPEN_FIFO, gate.toString())
+        .op(Opcode.READY)
+        .op(Opcode.WAIT_START)
+        .op(Opcode.EXEC, "sh", "-c", "echo $$ $(hostname) > \"$OUT\"; exit 7")
+        .build();
+    ProcessId init = launcher.launch(new LaunchRequest("test init", plan, List.of(), List.of(), List.of()));
+
+    assertThat(processes.isAlive(init)).isTrue();
+    assertThat(out).doesNotExist();
+    launcher.release(gate, init, Duration.ofSeconds(10));
+    assertThat(processes.waitForExit(init)).isEqualTo(7);
+    assertThat(Files.readString(out).trim()).isEqualTo("1 burrow-test");
+  }
+
+  @Test
+  void userNamespaceGetsTheRequestedMapping() throws Exception {
+    Path out = dir.resolve("maps");
+    InitPlan plan = InitPlan.builder()
+        .op(Opcode.UNSHARE, Integer.toString(NEWUSER))
+        .op(Opcode.MAP_IDS)
+        .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWPID))
+        .op(Opcode.FORK)
+        .op(Opcode.ENV, "PATH=/usr/bin:/bin")
+        .op(Opcode.RESOLVE_EXEC, "sh")
+        .op(Opcode.READY)
+        .op(Opcode.EXEC, "sh", "-c", "cat /proc/self/uid_map > " + out + "; id -u >> " + out)
+        .build();
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    List<IdMapping> map = List.of(new IdMapping(0, 0, 1), new IdMapping(1, 100000, 65536));
+    ProcessId init = launcher.launch(new LaunchRequest("userns init", plan, map, map, List.of()));
+    assertThat(processes.waitForExit(init)).isZero();
+    List<String> lines = Files.readAllLines(out);
+    assertThat(lines.get(0).trim().split("\\s+")).containsExactly("0", "0", "1");
+    assertThat(lines.get(1).trim().split("\\s+")).containsExactly("1", "100000", "65536");
+    assertThat(lines.get(2)).isEqualTo("0");
+  }
+
+  @Test
+  void failingStepIsReportedWithItsNameAndNothingIsLeftRunning() {
+    InitPlan plan = InitPlan.builder()
+        .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWPID))
+        .op(Opcode.FORK)
+        .op(Opcode.CHDIR, "/does/not/exist")
+        .op(Opcode.READY)
+        .build();
+    assertThatThrownBy(() -> launcher.launch(new LaunchRequest("bad init", plan, List.of(), List.of(), List.of())))
+        .isInstanceOf(LaunchException.class)
+        .hasMessageContaining("bad init")
+        .hasMessageContaining("CHDIR")
+        .hasMessageContaining("/does/not/exist")
+        .hasMessageContaining("No such file");
+  }
+
+  @Test
+  void missingProgramFailsBeforeReady() {
+    InitPlan plan = InitPlan.builder()
+        .op(Opcode.ENV, "PATH=/nowhere")
+        .op(Opcode.RESOLVE_EXEC, "sh")
+        .op(Opcode.READY)
+        .build();
+    assertThatThrownBy(() -> launcher.launch(new LaunchRequest("no program", plan, List.of(), List.of(), List.of())))
+        .hasMessageContaining("executable file 'sh' not found in $PATH");
+  }
+
+  @Test
+  void inheritedFdsArriveAtThreeAndNothingElseLeaks() throws Exception {
+    Path out = dir.resolve("fds");
+    Fd[] pair = Fd.socketpair("test pair");
+    try {
+      InitPlan plan = InitPlan.builder()
+          .op(Opcode.ENV, "PATH=/usr/bin:/bin")
+          .op(Opcode.RESOLVE_EXEC, "sh")
+          .op(Opcode.READY)
+          .op(Opcode.EXEC, "sh", "-c", "ls /proc/self/fd > " + out + "; readlink /proc/self/fd/3 >> " + out)
+          .build();
+      ProcessId p = launcher.launch(new LaunchRequest("fd test", plan, List.of(), List.of(), List.of(pair[1])));
+      assertThat(processes.waitForExit(p)).isZero();
+      List<String> lines = Files.readAllLines(out);
+      // stdio, our socket at 3, and the fd ls opens for /proc/self/fd; the sync socket is gone.
+      assertThat(lines.subList(0, lines.size() - 1)).containsExactly("0", "1", "2", "3", "4");
+      assertThat(lines.get(lines.size() - 1)).startsWith("socket:");
+    } finally {
+      pair[0].close();
+      pair[1].close();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.burrow.core;
+
+import io.burrow.api.launch.InitPlan;
+import io.burrow.api.spec.Spec;
+import io.burrow.api.spi.FileAccess;
+import io.burrow.api.spi.FileAccessContext;
+import io.burrow.api.spi.IoFiles;
+import io.burrow.api.spi.LaunchException;
+import io.burrow.api.spi.LaunchRequest;
+import io.burrow.api.spi.MountSources;
+import io.burrow.api.spi.ProcessId;
+import io.burrow.api.state.ContainerState;
+import io.burrow.api.state.Status;
+import io.burrow.core.bundle.Bundle;
+import io.burrow.core.bundle.BundleLoader;
+import io.burrow.core.plan.InitPlanner;
+import io.burrow.core.store.ContainerRecord;
+import io.burrow.core.store.ContainerStore;
+import io.burrow.core.store.ContainerStore.ContainerLock;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Creates containers and finds existing ones: the entry point of runtime-core. {@link #create}
+ * follows the seed's order: the file server first, then the sandbox with the server's io files;
+ * any error once something runs destroys the container so that nothing is left behind.
+ * Thread-safe; each container is guarded by its own lock.
+ */
+public final class Containers {
+  private final RuntimeServices services;
+
+  @Inject
+  public Containers(RuntimeServices services) {
+    this.services = services;
+  }
+
+  /** Creates a container from {@code bundleDir}; the init waits for {@link Container#start()}. The caller closes it. */
+  public Container create(String id, Path bundleDir, Optional<Path> pidFile) throws ContainerException {
+    ContainerStore.validateId(id);
+    Bundle bundle = BundleLoader.load(bundleDir);
+    FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
+    ContainerLock lock = services.store().create(id);
+    Spec spec = bundle.spec();
+    ContainerRecord record = new ContainerRecord(id, bundle.dir().toString(), bundle.rootfs().toString(),
+        Status.CREATING, null, null, fileAccess.name(),
+        OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), System.getProperty("user.name"),
+        spec.annotations == null ? Map.of() : spec.annotations);
+    Container container = new Container(services, lock, record);
+    try {
+      FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), services.config(),
+          services.burrowCommand(), services.launcher());
+      try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
+        ProcessId server = ioFiles.serverPid().isPresent()
+            ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElseThrow(
+                () -> new ContainerException("the file server of container '" + id + "' exited at once"))
+            : null;
+        container.save(new ContainerRecord(id, record.bundle(), record.rootfs(), Status.CREATING, null, server,
+            record.fileAccess(), record.created(), record.owner(), record.annotations()));
+        MountSources sources = fileAccess.mountSources(context, ioFiles);
+        services.launcher().createStartGate(container.startGate());
+        InitPlan plan = InitPlanner.plan(bundle, sources, container.startGate());
+        ProcessId init = services.launcher().launch(new LaunchRequest("container init", plan,
+            nullToEmpty(spec.linux.uidMappings), nullToEmpty(spec.linux.gidMappings), ioFiles.files()));
+        container.save(new ContainerRecord(id, record.bundle(), record.rootfs(), Status.CREATED, init, server,
+            record.fileAccess(), record.created(), record.owner(), record.annotations()));
+      }
+      Function<ContainerState, ContainerState> asCreated = Function.identity();
+      container.runHooks("prestart", spec, asCreated, true);
+      container.runHooks("createRuntime", spec, asCreated, true);
+      container.runHooks("createContainer", spec, asCreated, true);
+      if (pidFile.isPresent()) {
+        writePidFile(pidFile.get(), container.record().init().pid());
+      }
+      return container;
+    } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
+      container.destroy();
+      lock.deleteDirectory();
+      lock.close();
+      if (e instanceof ContainerException ce) {
+        throw ce;
+      }
+      throw new ContainerException("cannot create container '" + id + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Locks and loads an existing container; the caller closes it. */
+  public Container load(String id) throws ContainerException {
+    ContainerLock lock = services.store().lock(id);
+    try {
+      ContainerRecord record = lock.read().orElseThrow(() -> ContainerStore.notFound(id));
+      return new Container(services, lock, record);
+    } catch (ContainerException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** The state of one container, read without taking its lock. */
+  public ContainerState state(String id) throws ContainerException {
+    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
+    return new Container(services, null, record).state();
+  }
+
+  /** The state of every container under the root. */
+  public List<ContainerState> list() throws ContainerException {
+    List<ContainerState> states = new ArrayList<>();
+    for (ContainerRecord record : services.store().list()) {
+      states.add(new Container(services, null, record).state());
+    }
+    return states;
+  }
+
+  /**
+   * {@code burrow run}: create, start, and unless {@code detach}, wait for the program and delete
+   * the container, returning the program's exit status. {@code onStarted} sees the init once it
+   * runs (the CLI forwards signals to it).
+   */
+  public int run(String id, Path bundleDir, Optional<Path> pidFile, boolean detach,
+      java.util.function.Consumer<ContainerState> onStarted) throws ContainerException {
+    try (Container container = create(id, bundleDir, pidFile)) {
+      try {
+        container.start();
+        if (!detach) {
+          onStarted.accept(container.state());
+        }
+      } catch (ContainerException | RuntimeException e) {
+        try {
+          container.delete(true);
+        } catch (ContainerException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
+      if (detach) {
+        return 0;
+      }
+    }
+    // The lock is not held while waiting, so that state, kill and delete work meanwhile.
+    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
+    int status = new Container(services, null, record).waitForExit();
+    try (Container container = load(id)) {
+      container.delete(true);
+    } catch (ContainerException e) {
+      if (services.store().read(id).isPresent()) {
+        throw e;
+      }
+    }
+    return status;
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+
+  private static void writePidFile(Path pidFile, int pid) throws IOException {
+    Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
+    Files.writeString(tmp, Integer.toString(pid));
+    Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

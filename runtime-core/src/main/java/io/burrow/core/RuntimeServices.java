@@ -1,0 +1,44 @@
+package io.burrow.core;
+
+import io.burrow.api.config.Config;
+import io.burrow.api.spi.HookRunner;
+import io.burrow.api.spi.NamespaceLauncher;
+import io.burrow.api.spi.ProcessControl;
+import io.burrow.core.store.ContainerStore;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import java.util.List;
+
+/**
+ * Everything a {@link Container} works with, injected once per CLI invocation. Immutable and
+ * thread-safe as long as its parts are.
+ *
+ * @param burrowCommand the argv prefix that runs burrow itself, for helper processes such as a gofer
+ */
+public record RuntimeServices(
+    Config config,
+    ContainerStore store,
+    FileAccessRegistry fileAccess,
+    NamespaceLauncher launcher,
+    ProcessControl processes,
+    HookRunner hooks,
+    List<String> burrowCommand) {
+
+  @Inject
+  public RuntimeServices(
+      Config config,
+      ContainerStore store,
+      FileAccessRegistry fileAccess,
+      NamespaceLauncher launcher,
+      ProcessControl processes,
+      HookRunner hooks,
+      @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand) {
+    this.config = config;
+    this.store = store;
+    this.fileAccess = fileAccess;
+    this.launcher = launcher;
+    this.processes = processes;
+    this.hooks = hooks;
+    this.burrowCommand = List.copyOf(burrowCommand);
+  }
+}

@@ -1,0 +1,221 @@
+package io.burrow.core.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.burrow.api.config.Config;
+import io.burrow.api.spec.SpecIo;
+import io.burrow.core.ContainerException;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The state directory ({@code --root}): one directory per container holding {@code state.json},
+ * the start fifo and a lock file. Several CLI processes may use one root at once: every change to
+ * a container happens under its exclusive {@link ContainerLock} (an fcntl lock), and state files
+ * are replaced atomically, so readers without the lock see a whole old or a whole new state.
+ * Thread-safe; locks are per process, not per thread.
+ */
+public final class ContainerStore {
+  private static final Pattern VALID_ID = Pattern.compile("[\\w+\\-.]+");
+  private static final String STATE = "state.json";
+  private static final String LOCK = "lock";
+  private static final ObjectMapper JSON = SpecIo.MAPPER;
+
+  private final Path root;
+
+  @Inject
+  public ContainerStore(Config config) {
+    this.root = config.root();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** Rejects ids that runc rejects, so an id can always be used as a file name. */
+  public static void validateId(String id) throws ContainerException {
+    if (id == null || id.isEmpty() || id.equals(".") || id.equals("..") || !VALID_ID.matcher(id).matches()) {
+      throw new ContainerException("invalid container id '" + id + "': use letters, digits, '_', '+', '-' and '.'");
+    }
+  }
+
+  /**
+   * Creates the directory of a new container and locks it. Fails if the id is taken; the
+   * directory's atomic creation decides races between two creates of one id.
+   */
+  public ContainerLock create(String id) throws ContainerException {
+    validateId(id);
+    Path dir = root.resolve(id);
+    try {
+      Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+    } catch (FileAlreadyExistsException e) {
+      throw new ContainerException("container '" + id + "' already exists");
+    } catch (IOException e) {
+      throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+    }
+    try {
+      return lockDir(id, dir).orElseThrow(() -> new ContainerException("container '" + id + "' was deleted while being created"));
+    } catch (ContainerException e) {
+      deleteQuietly(dir);
+      throw e;
+    }
+  }
+
+  /** Locks an existing container, waiting for whoever holds it; fails if there is no such container. */
+  public ContainerLock lock(String id) throws ContainerException {
+    validateId(id);
+    return lockDir(id, root.resolve(id)).orElseThrow(() -> notFound(id));
+  }
+
+  /** The container's record as last written, read without the lock. */
+  public Optional<ContainerRecord> read(String id) throws ContainerException {
+    validateId(id);
+    return readRecord(id, root.resolve(id).resolve(STATE));
+  }
+
+  /** Every container under the root, in id order; directories without a state file are still being created. */
+  public List<ContainerRecord> list() throws ContainerException {
+    List<ContainerRecord> records = new ArrayList<>();
+    if (!Files.isDirectory(root)) {
+      return records;
+    }
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path dir : dirs) {
+        readRecord(dir.getFileName().toString(), dir.resolve(STATE)).ifPresent(records::add);
+      }
+    } catch (IOException e) {
+      throw new ContainerException("cannot list " + root + ": " + e.getMessage(), e);
+    }
+    records.sort(Comparator.comparing(ContainerRecord::id));
+    return records;
+  }
+
+  public static ContainerException notFound(String id) {
+    return new ContainerException("container '" + id + "' does not exist");
+  }
+
+  private static Optional<ContainerRecord> readRecord(String id, Path file) throws ContainerException {
+    try {
+      return Optional.of(JSON.readValue(Files.readAllBytes(file), ContainerRecord.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new ContainerException("the state of container '" + id + "' (" + file + ") is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  private Optional<ContainerLock> lockDir(String id, Path dir) throws ContainerException {
+    Path lockFile = dir.resolve(LOCK);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new ContainerException("cannot open the lock of container '" + id + "': " + e.getMessage(), e);
+    }
+    try {
+      channel.lock();
+      // Whoever held the lock before us may have deleted the container; our lock is then on a
+      // file that no longer has a name, or we re-created it in an empty directory.
+      if (!Files.exists(dir.resolve(STATE)) && !Files.exists(lockFile)) {
+        channel.close();
+        return Optional.empty();
+      }
+      return Optional.of(new ContainerLock(id, dir, channel));
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new ContainerException("cannot lock container '" + id + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing left to release
+    }
+  }
+
+  static void deleteQuietly(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+
+  /**
+   * An exclusive hold on one container's directory. Closing it releases the lock. Owned by the
+   * thread that took it.
+   */
+  public static final class ContainerLock implements AutoCloseable {
+    private final String id;
+    private final Path dir;
+    private final FileChannel channel;
+
+    private ContainerLock(String id, Path dir, FileChannel channel) {
+      this.id = id;
+      this.dir = dir;
+      this.channel = channel;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public Path dir() {
+      return dir;
+    }
+
+    /** The record, or empty while the container is still being created. */
+    public Optional<ContainerRecord> read() throws ContainerException {
+      return readRecord(id, dir.resolve(STATE));
+    }
+
+    /** Replaces state.json atomically (write a temporary file, fsync, rename). */
+    public void write(ContainerRecord record) throws ContainerException {
+      Path tmp = dir.resolve(STATE + ".tmp");
+      try {
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+          out.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(record)));
+          out.force(true);
+        }
+        try {
+          Files.move(tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+          throw new IOException("the state directory does not support atomic rename", e);
+        }
+      } catch (IOException e) {
+        throw new ContainerException("cannot save the state of container '" + id + "': " + e.getMessage(), e);
+      }
+    }
+
+    /** Removes the container's directory; the lock stays held until {@link #close()}. */
+    public void deleteDirectory() {
+      deleteQuietly(dir);
+    }
+
+    @Override
+    public void close() {
+      closeQuietly(channel);
+    }
+  }
+}
