@@ -138,7 +138,7 @@ final class FileOps {
         if (part.isEmpty()) {
           continue;
         }
-        Node next = node.child(part);
+        Node next = node.walk(part);
         node.release();
         node = next;
       }

@@ -36,7 +36,15 @@ final class RawFrames {
   private static boolean fill(int fd, ByteBuffer b, int off, int len) throws Exception {
     int done = 0;
     while (done < len) {
-      long n = Sys.read(fd, b, off + done, len - done);
+      long n;
+      try {
+        n = Sys.read(fd, b, off + done, len - done);
+      } catch (io.burrow.fs.gofer.sys.Errno e) {
+        if (e.errno() == 104) { // ECONNRESET: the server closed with our bytes unread
+          return false;
+        }
+        throw e;
+      }
       if (n == 0) {
         return false;
       }
