@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     description = "An OCI container runtime in Java, built the way gVisor's runsc is.",
     subcommands = {
       CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class, DeleteCommand.class,
-      RunCommand.class, ListCommand.class, SpecCommand.class, FeaturesCommand.class
+      RunCommand.class, ListCommand.class, SpecCommand.class, FeaturesCommand.class, GoferCommand.class
     })
 public final class BurrowCommand {
   @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/burrow")
@@ -40,11 +40,16 @@ public final class BurrowCommand {
       defaultValue = Config.DEFAULT_FILE_ACCESS)
   String fileAccess;
 
-  @Option(names = "--overlay", description = "lay a writable tmpfs over a read-only root")
+  // Booleans take an optional value so that Config.toFlags() (--overlay=false) parses back.
+  @Option(names = "--overlay", arity = "0..1", description = "lay a writable tmpfs over a read-only root")
   boolean overlay;
 
-  @Option(names = "--debug", description = "log debug messages")
+  @Option(names = "--debug", arity = "0..1", description = "log debug messages")
   boolean debug;
+
+  @Option(names = "--multi-container", arity = "0..1", hidden = true, defaultValue = "true",
+      description = "let pod annotations share a sandbox (default true)")
+  boolean multiContainer;
 
   @Option(names = "--systemd-cgroup", hidden = true, description = "accepted for runc compatibility; ignored")
   boolean systemdCgroup;
@@ -55,7 +60,8 @@ public final class BurrowCommand {
   private Injector injector;
 
   Config config() {
-    return new Config(root.toAbsolutePath(), fileAccess, overlay, true, debug, log, Config.LogFormat.parse(logFormat));
+    return new Config(root.toAbsolutePath(), fileAccess, overlay, multiContainer, debug, log,
+        Config.LogFormat.parse(logFormat));
   }
 
   void configureLogging() throws IOException {

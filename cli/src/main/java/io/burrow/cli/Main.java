@@ -17,6 +17,8 @@ public final class Main {
 
   static int execute(String... args) {
     CommandLine cli = new CommandLine(new BurrowCommand());
+    // "--file-access gofer": a value may be spelled like a (hidden) subcommand.
+    cli.setAllowSubcommandsAsOptionParameters(true);
     cli.setExecutionStrategy(parsed -> {
       BurrowCommand top = parsed.asCommandLineList().get(0).getCommand();
       try {

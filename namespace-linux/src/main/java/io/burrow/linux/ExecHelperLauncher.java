@@ -102,9 +102,14 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
   }
 
   @Override
-  public void createStartGate(Path gate) throws IOException {
-    if (Native.libc().mkfifo(gate.toString(), 0600) < 0) {
+  public void createStartGate(Path gate, long uid, long gid) throws IOException {
+    // The init opens the gate for writing after it took the container's identity, so that
+    // identity must be able to: runc's 0622, owned by the container's root.
+    if (Native.libc().mkfifo(gate.toString(), 0622) < 0) {
       throw new IOException(Native.error("mkfifo " + gate));
+    }
+    if (Native.posix().chmod(gate.toString(), 0622) < 0 || Native.posix().chown(gate.toString(), (int) uid, (int) gid) < 0) {
+      throw new IOException(Native.error("set owner and mode of " + gate));
     }
   }
 
@@ -126,7 +131,8 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
         if (n < 0 && Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR) {
           throw new IOException(Native.error("read start fifo " + gate));
         }
-        if (!processes.isAlive(init)) {
+        // A program that exits at once may be gone before we read its byte: read once more first.
+        if (!processes.isAlive(init) && Native.posix().read(fd, one, 1) != 1) {
           throw new IOException("the container init (pid " + init.pid() + ") died before it could start");
         }
         if (System.nanoTime() > deadline) {

@@ -99,7 +99,7 @@ public final class Container implements AutoCloseable {
   public void kill(int signal, boolean all) throws ContainerException {
     Status status = status();
     if (status == Status.STOPPED) {
-      throw new ContainerException("cannot kill container '" + id() + "': it is not running");
+      throw new ContainerException("cannot kill container '" + id() + "': it is stopped, not running");
     }
     try {
       List<ProcessId> targets = all ? services.processes().pidNamespaceMembers(record.init()) : List.of(record.init());

@@ -68,7 +68,8 @@ public final class Containers {
         container.save(new ContainerRecord(id, record.bundle(), record.rootfs(), Status.CREATING, null, server,
             record.fileAccess(), record.created(), record.owner(), record.annotations()));
         MountSources sources = fileAccess.mountSources(context, ioFiles);
-        services.launcher().createStartGate(container.startGate());
+        services.launcher().createStartGate(container.startGate(), hostId(spec.linux.uidMappings),
+            hostId(spec.linux.gidMappings));
         InitPlan plan = InitPlanner.plan(bundle, sources, container.startGate());
         ProcessId init = services.launcher().launch(new LaunchRequest("container init", plan,
             nullToEmpty(spec.linux.uidMappings), nullToEmpty(spec.linux.gidMappings), ioFiles.files()));
@@ -157,6 +158,18 @@ public final class Containers {
       }
     }
     return status;
+  }
+
+  /** The host id that container id 0 maps to (0 without a mapping). */
+  private static long hostId(List<io.burrow.api.spec.IdMapping> mappings) {
+    if (mappings != null) {
+      for (io.burrow.api.spec.IdMapping m : mappings) {
+        if (m.containerId == 0) {
+          return m.hostId;
+        }
+      }
+    }
+    return 0;
   }
 
   private static <T> List<T> nullToEmpty(List<T> list) {

@@ -68,7 +68,7 @@ public final class GoferFileAccess implements FileAccess {
         : spec.linux.namespaces.stream().filter(n -> NamespaceType.USER.specName().equals(n.type)).findFirst();
     userNs.ifPresent(ns -> {
       if (ns.path != null && !ns.path.isEmpty()) {
-        b.op(Opcode.SETNS, ns.path, NamespaceType.USER.specName());
+        b.op(Opcode.SETNS, ns.path, Integer.toString(NamespaceType.USER.cloneFlag()));
       } else {
         b.op(Opcode.UNSHARE, Integer.toString(NamespaceType.USER.cloneFlag()));
         b.op(Opcode.MAP_IDS);

@@ -17,6 +17,7 @@ import io.burrow.api.spi.IoFile;
 import io.burrow.api.spi.IoFiles;
 import io.burrow.api.spi.LaunchException;
 import io.burrow.api.spi.LaunchRequest;
+import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.fs.gofer.client.NinePClient;
@@ -74,7 +75,7 @@ class GoferFileAccessTest {
     }
 
     @Override
-    public void createStartGate(Path gate) {}
+    public void createStartGate(Path gate, long uid, long gid) {}
 
     @Override
     public void release(Path gate, ProcessId init, Duration timeout) {}
@@ -161,7 +162,7 @@ class GoferFileAccessTest {
     join.namespaces = List.of(new Linux.Namespace("user", "/proc/1/ns/user"));
     List<String> argv = List.of("burrow", "gofer");
     assertThat(GoferFileAccess.plan(spec(rootfs, rootfs, join), argv).ops().get(0))
-        .isEqualTo(new InitPlan.Op(Opcode.SETNS, List.of("/proc/1/ns/user", "user")));
+        .isEqualTo(new InitPlan.Op(Opcode.SETNS, List.of("/proc/1/ns/user", Integer.toString(NamespaceType.USER.cloneFlag()))));
     Linux none = new Linux();
     none.namespaces = List.of(new Linux.Namespace("mount", null));
     assertThat(GoferFileAccess.plan(spec(rootfs, rootfs, none), argv).ops()).extracting(InitPlan.Op::opcode)
@@ -181,7 +182,7 @@ class GoferFileAccessTest {
       }
 
       @Override
-      public void createStartGate(Path gate) {}
+      public void createStartGate(Path gate, long uid, long gid) {}
 
       @Override
       public void release(Path gate, ProcessId init, Duration timeout) {}
