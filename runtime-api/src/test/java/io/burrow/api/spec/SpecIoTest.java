@@ -158,6 +158,31 @@ class SpecIoTest {
   }
 
   @Test
+  void nullInsideAListOrMapIsAnErrorNamingIt() throws Exception {
+    String[][] cases = {
+      {"{\"process\": {\"args\": [\"sh\", null]}}", "field process.args[1]"},
+      {"{\"mounts\": [null]}", "field mounts[0]"},
+      {"{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, null]}}", "field linux.namespaces[1]"},
+      {"{\"annotations\": {\"a\": null}}", "field annotations.a"},
+    };
+    for (String[] c : cases) {
+      Path file = write("config.json", c[0]);
+      assertThatThrownBy(() -> SpecIo.read(file, Spec.class))
+          .as(c[0])
+          .isInstanceOf(SpecException.class)
+          .hasMessageStartingWith(file.toString())
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void nullsInsideFreeFormTreesAreKept() throws Exception {
+    String json = "{\"linux\": {\"resources\": {\"memory\": {\"limit\": null}}, \"seccomp\": {\"a\": [null]}}}";
+    Spec spec = SpecIo.read(write("config.json", json), Spec.class);
+    assertThat(PLAIN.readTree(SpecIo.toBytes(spec))).isEqualTo(PLAIN.readTree(json));
+  }
+
+  @Test
   void missingFileIsAClearError() {
     Path file = dir.resolve("nope/config.json");
     assertThatThrownBy(() -> SpecIo.read(file, Spec.class))
