@@ -33,8 +33,11 @@ public final class Main {
       boolean expected = e instanceof ContainerException || e instanceof IllegalArgumentException
           || e instanceof IllegalStateException;
       String message = expected ? e.getMessage() : e.toString();
-      // An unexpected exception is a bug: keep its stack trace in the log.
-      LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
+      // An unexpected exception is a bug: keep its stack trace in the log. An expected one is
+      // recorded only in a log file; on standard error the line below says it once.
+      if (!expected || LogSink.toFile()) {
+        LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
+      }
       System.err.println("burrow: " + message);
       return 1;
     });

@@ -139,7 +139,8 @@ public final class InitPlanner {
           plan.mount("", dest, "", opts.propagation(), "");
         }
       }
-      devMounted |= m.destination.equals("/dev");
+      // As runc: a bind-mounted /dev is the host's (docker run -v /dev:/dev); create nothing in it.
+      devMounted |= !m.isBind() && Path.of(m.destination).normalize().toString().equals("/dev");
     }
     if (devMounted) {
       devices(spec, root, userNs, plan);
@@ -266,7 +267,8 @@ public final class InitPlanner {
     return p == 0 ? MS_SLAVE | MS_REC : p;
   }
 
-  private static String limit(Long value) {
-    return value == null || value < 0 ? "-1" : Long.toString(value);
+  /** A limit for the helper: -1 for RLIM_INFINITY (2^64-1) or anything a signed long cannot hold. */
+  private static String limit(java.math.BigInteger value) {
+    return value == null || value.signum() < 0 || value.bitLength() > 63 ? "-1" : value.toString();
   }
 }
