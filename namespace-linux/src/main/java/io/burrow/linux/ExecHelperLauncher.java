@@ -10,6 +10,7 @@ import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.api.spi.Signals;
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,15 +29,20 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ExecHelperLauncher.class);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
 
-  private final ExecHelper helper;
+  private final Provider<ExecHelper> helper;
   private final IdMapper idMapper;
   private final ProcessControl processes;
 
+  /** The helper is looked up on first launch, so commands that launch nothing do not need it. */
   @Inject
-  public ExecHelperLauncher(ExecHelper helper, IdMapper idMapper, ProcessControl processes) {
+  public ExecHelperLauncher(Provider<ExecHelper> helper, IdMapper idMapper, ProcessControl processes) {
     this.helper = helper;
     this.idMapper = idMapper;
     this.processes = processes;
+  }
+
+  public ExecHelperLauncher(ExecHelper helper, IdMapper idMapper, ProcessControl processes) {
+    this(() -> helper, idMapper, processes);
   }
 
   @Override
@@ -51,10 +57,10 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
     fds.add(pair[1].fd());
     int helperPid;
     try {
-      helperPid = PosixSpawner.spawn(helper.path().toString(), List.of("burrow-init", syncFd), List.of(), fds);
+      helperPid = PosixSpawner.spawn(helper.get().path().toString(), List.of("burrow-init", syncFd), List.of(), fds);
     } catch (RuntimeException e) {
       pair[0].close();
-      throw new LaunchException(what + ": cannot start the exec helper " + helper.path() + ": " + e.getMessage(), e);
+      throw new LaunchException(what + ": cannot start the exec helper: " + e.getMessage(), e);
     } finally {
       pair[1].close();
     }

@@ -3,7 +3,6 @@ package io.burrow.fs.gofer;
 import io.burrow.api.launch.InitPlan;
 import io.burrow.api.launch.Opcode;
 import io.burrow.api.spec.IdMapping;
-import io.burrow.api.spec.Linux;
 import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spec.Spec;
@@ -20,7 +19,6 @@ import io.burrow.fs.gofer.sys.Sys;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -63,21 +61,12 @@ public final class GoferFileAccess implements FileAccess {
    * namespace; then exec the gofer itself (no FORK: the launched pid is the gofer).
    */
   static InitPlan plan(Spec spec, List<String> argv) {
-    InitPlan.Builder b = InitPlan.builder();
-    Optional<Linux.Namespace> userNs = spec.linux == null || spec.linux.namespaces == null ? Optional.empty()
-        : spec.linux.namespaces.stream().filter(n -> NamespaceType.USER.specName().equals(n.type)).findFirst();
-    userNs.ifPresent(ns -> {
-      if (ns.path != null && !ns.path.isEmpty()) {
-        b.op(Opcode.SETNS, ns.path, Integer.toString(NamespaceType.USER.cloneFlag()));
-      } else {
-        b.op(Opcode.UNSHARE, Integer.toString(NamespaceType.USER.cloneFlag()));
-        b.op(Opcode.MAP_IDS);
-      }
-    });
-    b.op(Opcode.RESOLVE_EXEC, argv.get(0));
-    b.op(Opcode.READY);
-    b.op(Opcode.EXEC, argv);
-    return b.build();
+    return InitPlan.builder()
+        .enterUserNamespace(spec)
+        .op(Opcode.RESOLVE_EXEC, argv.get(0))
+        .op(Opcode.READY)
+        .op(Opcode.EXEC, argv)
+        .build();
   }
 
   private static boolean createsUserNs(Spec spec) {
@@ -119,6 +108,12 @@ public final class GoferFileAccess implements FileAccess {
         sandboxEnds.forEach(IoFile::close);
       }
     }
+  }
+
+  /** The FUSE servers over the io files live in the sandbox for as long as the container runs. */
+  @Override
+  public boolean needsSandboxProcess() {
+    return true;
   }
 
   @Override
