@@ -56,6 +56,7 @@ public final class Containers {
         OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), System.getProperty("user.name"),
         spec.annotations == null ? Map.of() : spec.annotations);
     Container container = new Container(services, lock, record);
+    boolean created = false;
     try {
       FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), services.config(),
           services.burrowCommand(), services.launcher());
@@ -83,15 +84,17 @@ public final class Containers {
       if (pidFile.isPresent()) {
         writePidFile(pidFile.get(), container.record().init().pid());
       }
+      created = true;
       return container;
-    } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
-      container.destroy();
-      lock.deleteDirectory();
-      lock.close();
-      if (e instanceof ContainerException ce) {
-        throw ce;
-      }
+    } catch (IOException | LaunchException | RuntimeException e) {
       throw new ContainerException("cannot create container '" + id + "': " + e.getMessage(), e);
+    } finally {
+      // Whatever went wrong, even an Error: nothing of a failed create is left behind.
+      if (!created) {
+        container.destroy();
+        lock.deleteDirectory();
+        lock.close();
+      }
     }
   }
 
