@@ -58,7 +58,7 @@ public final class Containers {
     Container container = new Container(services, lock, record);
     boolean created = false;
     try {
-      FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), services.config(),
+      FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), lock.dir(), services.config(),
           services.burrowCommand(), services.launcher());
       // As the seed's Create: the file server first, then the sandbox with the server's io files.
       try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {

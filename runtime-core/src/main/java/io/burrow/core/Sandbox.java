@@ -123,7 +123,7 @@ public final class Sandbox {
       try {
         FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
         FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(),
-            services.config(), services.burrowCommand(), services.launcher());
+            services.store().root().resolve(id), services.config(), services.burrowCommand(), services.launcher());
         Path gate = services.store().root().resolve(id).resolve(Container.START_GATE);
         init = Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
             gate, true);
