@@ -60,4 +60,8 @@ public interface LinuxLibC {
   int sigfillset(Pointer set);
 
   int mkfifo(String path, int mode);
+
+  int chroot(String path);
+
+  int chdir(String path);
 }
