@@ -20,11 +20,10 @@ public interface LinuxLibC {
 
   int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
-  /** syscall(2) with up to four long arguments, for pivot_root and openat2. */
-  long syscall(long number, long a1, long a2, long a3, long a4);
-
+  /** syscall(2) for pivot_root(new_root, put_old): glibc has no wrapper. */
   long syscall(long number, String a1, String a2);
 
+  /** syscall(2) for openat2(dirfd, path, struct open_how *, size): glibc has no wrapper. */
   long syscall(long number, int dirfd, String path, Pointer how, long size);
 
   int socketpair(int domain, int type, int protocol, @Out int[] fds);
