@@ -22,6 +22,9 @@ public final class FuseMount implements AutoCloseable {
   private static final int MNT_DETACH = 2;
   private static final int EINVAL = 22, ENOENT = 2;
 
+  /** The kernel's FUSE device. */
+  public static final Path DEVICE = Path.of("/dev/fuse");
+
   private final Path target;
   private final int fd;
   private boolean mounted; // guarded by this
@@ -43,8 +46,17 @@ public final class FuseMount implements AutoCloseable {
    * nothing stays open or mounted.
    */
   public static FuseMount mount(Path target, int uid, int gid) throws IOException {
-    int fd = Sys.openat(Sys.AT_FDCWD, "/dev/fuse", Sys.O_RDWR | Sys.O_NONBLOCK, 0);
-    String opts = "fd=" + fd + ",rootmode=40000,user_id=" + uid + ",group_id=" + gid
+    return mount(target, DEVICE, Sys.S_IFDIR, uid, gid);
+  }
+
+  /**
+   * As {@link #mount(Path, int, int)} with an explicit device node (a private copy of
+   * {@code /dev/fuse} that the sandbox's user may open) and root file type ({@code S_IFREG} for a
+   * bind-mounted file, whose target must then be a file).
+   */
+  public static FuseMount mount(Path target, Path device, int rootType, int uid, int gid) throws IOException {
+    int fd = Sys.openat(Sys.AT_FDCWD, device.toString(), Sys.O_RDWR | Sys.O_NONBLOCK, 0);
+    String opts = "fd=" + fd + ",rootmode=" + Integer.toOctalString(rootType) + ",user_id=" + uid + ",group_id=" + gid
         + ",allow_other,default_permissions";
     if (Native.libc().mount("burrow", target.toString(), "fuse.burrow", MS_NOSUID | MS_NODEV, opts) != 0) {
       int e = Native.errno();
