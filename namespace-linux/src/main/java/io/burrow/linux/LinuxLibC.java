@@ -3,10 +3,11 @@ package io.burrow.linux;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.ssize_t;
 
 /**
  * jnr-ffi bindings for the libc calls jnr-posix lacks: mounts and namespaces, process spawning
- * with exact fd control, and poll. Obtain the instance from {@link Native#libc()}. Thread-safe:
+ * with exact fd control, poll, and AF_UNIX sockets with fd passing (see {@link UnixSockets}). Obtain the instance from {@link Native#libc()}. Thread-safe:
  * these are plain C calls; errno is read with {@link Native#errno()} right after a failing call.
  */
 public interface LinuxLibC {
@@ -29,6 +30,21 @@ public interface LinuxLibC {
   int socketpair(int domain, int type, int protocol, @Out int[] fds);
 
   int fcntl(int fd, int cmd, int arg);
+
+  int socket(int domain, int type, int protocol);
+
+  int bind(int fd, Pointer addr, int addrlen);
+
+  int listen(int fd, int backlog);
+
+  /** addr and addrlen may be null. */
+  int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
+
+  int connect(int fd, Pointer addr, int addrlen);
+
+  @ssize_t long sendmsg(int fd, Pointer msg, int flags);
+
+  @ssize_t long recvmsg(int fd, Pointer msg, int flags);
 
   int close(int fd);
 
