@@ -3,12 +3,13 @@ package io.burrow.linux;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.burrow.api.spi.ControlChannel;
 import io.burrow.api.spi.HookRunner;
 import io.burrow.api.spi.IdMapper;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessControl;
 
-/** The Guice wiring of this module: the Linux namespace launcher, process control, id mapper and hook runner. */
+/** The Guice wiring of this module: the Linux namespace launcher, process control, id mapper, hook runner and control channel. */
 public final class LinuxNamespaceModule extends AbstractModule {
   @Override
   protected void configure() {
@@ -16,6 +17,7 @@ public final class LinuxNamespaceModule extends AbstractModule {
     bind(ProcessControl.class).to(ProcfsProcessControl.class).in(Singleton.class);
     bind(IdMapper.class).to(ProcIdMapper.class).in(Singleton.class);
     bind(HookRunner.class).to(SpawningHookRunner.class).in(Singleton.class);
+    bind(ControlChannel.class).to(UnixControlChannel.class).in(Singleton.class);
   }
 
   @Provides

@@ -3,10 +3,15 @@ package io.burrow.core;
 import io.burrow.api.spec.Hooks;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
+import io.burrow.api.spi.FileAccess;
+import io.burrow.api.spi.FileAccessContext;
+import io.burrow.api.spi.IoFiles;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.api.spi.Signals;
 import io.burrow.api.state.ContainerState;
 import io.burrow.api.state.Status;
+import io.burrow.core.bundle.Bundle;
+import io.burrow.core.bundle.BundleLoader;
 import io.burrow.core.store.ContainerRecord;
 import io.burrow.core.store.ContainerStore.ContainerLock;
 import java.io.IOException;
@@ -61,11 +66,17 @@ public final class Container implements AutoCloseable {
     if (record.status() == Status.STOPPED) {
       return Status.STOPPED;
     }
-    if (record.init() == null || !services.processes().isAlive(record.init())) {
+    boolean sandboxAlive = record.sandbox() == null || services.processes().isAlive(record.sandbox());
+    if (record.init() == null) {
+      // A pod's child has no init until it starts; it lives with its pod's sandbox.
+      return record.podSandboxId() != null && record.status() == Status.CREATED && sandboxAlive
+          ? Status.CREATED : Status.STOPPED;
+    }
+    if (!services.processes().isAlive(record.init())) {
       return Status.STOPPED;
     }
     // The init cannot reach its files without its sandbox: the container is over.
-    if (record.sandbox() != null && !services.processes().isAlive(record.sandbox())) {
+    if (!sandboxAlive) {
       return Status.STOPPED;
     }
     return record.status();
@@ -96,6 +107,9 @@ public final class Container implements AutoCloseable {
           + ", not created");
     }
     Spec spec = loadSpec();
+    if (record.init() == null) {
+      startInPod(spec);
+    }
     runHooks("startContainer", spec, true);
     try {
       services.launcher().release(startGate(), record.init(), START_TIMEOUT);
@@ -109,6 +123,40 @@ public final class Container implements AutoCloseable {
     }
     save(record.withStatus(Status.RUNNING));
     runHooks("poststart", spec, false);
+  }
+
+  /**
+   * Start of a pod's child, as the seed's: create its gofer now and hand its io files to the
+   * running sandbox with the start request; the sandbox mounts them and starts the init, which
+   * then waits on the start gate like any other.
+   */
+  private void startInPod(Spec spec) throws ContainerException {
+    FileAccess fileAccess = services.fileAccess().select(record.fileAccess());
+    Bundle bundle = BundleLoader.load(Path.of(record.bundle()));
+    FileAccessContext context = new FileAccessContext(id(), spec, bundle.dir(), bundle.rootfs(), lock.dir(),
+        services.config(), services.burrowCommand(), services.launcher());
+    try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
+      ProcessId server = ioFiles.serverPid().isPresent()
+          ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElse(null) : null;
+      save(record.withProcesses(Status.CREATED, null, record.sandbox(), server));
+      Path socket = lock.dir().resolveSibling(record.podSandboxId()).resolve(Sandbox.POD_SOCKET);
+      String reply = services.control().request(socket, "START " + id() + " " + bundle.dir(), ioFiles.files(),
+          START_TIMEOUT);
+      if (!reply.startsWith("PID ")) {
+        throw new ContainerException("the sandbox of container '" + record.podSandboxId() + "' could not start '"
+            + id() + "': " + reply.replaceFirst("^ERR ", ""));
+      }
+      int pid = Integer.parseInt(reply.substring(4).trim());
+      ProcessId init = services.processes().identify(pid)
+          .orElseThrow(() -> new ContainerException("the init of container '" + id() + "' exited at once"));
+      save(record.withProcesses(Status.CREATED, init, record.sandbox(), server));
+    } catch (IOException | RuntimeException e) {
+      destroy();
+      throw new ContainerException("cannot start container '" + id() + "' in its pod: " + e.getMessage(), e);
+    } catch (ContainerException e) {
+      destroy();
+      throw e;
+    }
   }
 
   /** Sends {@code signal} to the init, or with {@code all} to every process of the container. */
@@ -133,6 +181,12 @@ public final class Container implements AutoCloseable {
    */
   public void delete(boolean force) throws ContainerException {
     Status status = status();
+    List<String> children = runningChildren();
+    if (!children.isEmpty()) {
+      // Burrow refuses rather than deleting a pod's children behind the caller's back.
+      throw new ContainerException("cannot delete container '" + id() + "': its sandbox still runs containers "
+          + String.join(", ", children) + "; delete them first");
+    }
     if ((status == Status.RUNNING || status == Status.PAUSED) && !force) {
       throw new ContainerException("cannot delete container '" + id() + "': it is " + status.specName()
           + " (stop it first or use --force)");
@@ -145,6 +199,20 @@ public final class Container implements AutoCloseable {
     }
   }
 
+  /** The ids of the pod's children that share this container's sandbox and are not stopped. */
+  private List<String> runningChildren() throws ContainerException {
+    List<String> ids = new ArrayList<>();
+    if (record.sandbox() == null || record.podSandboxId() != null) {
+      return ids;
+    }
+    for (ContainerRecord other : services.store().list()) {
+      if (id().equals(other.podSandboxId()) && new Container(services, null, other).status() != Status.STOPPED) {
+        ids.add(other.id());
+      }
+    }
+    return ids;
+  }
+
   /**
    * Kills the sandbox (here the init) and the file server, waits for both, and records the
    * container as stopped. Keeps going past individual failures and returns them; calling it
@@ -153,7 +221,9 @@ public final class Container implements AutoCloseable {
   List<String> destroy() {
     List<String> errors = new ArrayList<>();
     stop("init", record.init(), errors);
-    stop("sandbox", record.sandbox(), errors);
+    if (record.podSandboxId() == null) {
+      stop("sandbox", record.sandbox(), errors);
+    }
     stop("file server", record.fileServer(), errors);
     if (record.status() != Status.STOPPED) {
       try {
@@ -185,7 +255,8 @@ public final class Container implements AutoCloseable {
    */
   public int waitForExit() throws ContainerException {
     try {
-      return services.processes().waitForExit(record.sandbox() != null ? record.sandbox() : record.init());
+      boolean ownsSandbox = record.sandbox() != null && record.podSandboxId() == null;
+      return services.processes().waitForExit(ownsSandbox ? record.sandbox() : record.init());
     } catch (IOException e) {
       throw new ContainerException("cannot wait for container '" + id() + "': " + e.getMessage(), e);
     }

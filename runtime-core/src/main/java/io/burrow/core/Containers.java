@@ -53,12 +53,19 @@ public final class Containers {
     ContainerLock lock = services.store().create(id);
     Spec spec = bundle.spec();
     ContainerRecord record = new ContainerRecord(id, bundle.dir().toString(), bundle.rootfs().toString(),
-        Status.CREATING, null, null, null, fileAccess.name(),
+        Status.CREATING, null, null, null, null, fileAccess.name(),
         OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), System.getProperty("user.name"),
         spec.annotations == null ? Map.of() : spec.annotations);
     Container container = new Container(services, lock, record);
     boolean created = false;
     try {
+      Optional<String> pod = Pod.sandboxToJoin(spec)
+          .filter(p -> fileAccess.needsSandboxProcess() && services.config().multiContainer());
+      if (pod.isPresent()) {
+        joinPod(container, pod.get(), spec, pidFile);
+        created = true;
+        return container;
+      }
       FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), lock.dir(), services.config(),
           services.burrowCommand(), services.launcher());
       // As the seed's Create: the file server first, then the sandbox with the server's io files.
@@ -96,6 +103,29 @@ public final class Containers {
         lock.deleteDirectory();
         lock.close();
       }
+    }
+  }
+
+  /**
+   * Create of a child container, as the seed's: join the pod's running sandbox and start no gofer
+   * yet; {@link Container#start()} creates the gofer and hands its io files to the sandbox. Until
+   * then the container's pid (in the pid file too) is its sandbox's, as with runsc.
+   */
+  private void joinPod(Container container, String podId, Spec spec, Optional<Path> pidFile)
+      throws ContainerException, IOException {
+    ContainerRecord owner = services.store().read(podId).orElseThrow(() -> new ContainerException(
+        "container '" + container.id() + "' joins the sandbox of container '" + podId + "', which does not exist"));
+    if (owner.sandbox() == null || owner.podSandboxId() != null || !services.processes().isAlive(owner.sandbox())) {
+      throw new ContainerException("container '" + container.id() + "' joins container '" + podId
+          + "', which has no running pod sandbox");
+    }
+    services.launcher().createStartGate(container.startGate(), IdMapping.hostIdOf(spec.linux.uidMappings, 0),
+        IdMapping.hostIdOf(spec.linux.gidMappings, 0));
+    container.save(container.record().inPod(podId, owner.sandbox()).withStatus(Status.CREATED));
+    container.runHooks("prestart", spec, true);
+    container.runHooks("createRuntime", spec, true);
+    if (pidFile.isPresent()) {
+      writePidFile(pidFile.get(), owner.sandbox().pid());
     }
   }
 

@@ -1,6 +1,7 @@
 package io.burrow.core;
 
 import io.burrow.api.config.Config;
+import io.burrow.api.spi.ControlChannel;
 import io.burrow.api.spi.HookRunner;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessControl;
@@ -22,6 +23,7 @@ public record RuntimeServices(
     NamespaceLauncher launcher,
     ProcessControl processes,
     HookRunner hooks,
+    ControlChannel control,
     List<String> burrowCommand) {
 
   @Inject
@@ -32,6 +34,7 @@ public record RuntimeServices(
       NamespaceLauncher launcher,
       ProcessControl processes,
       HookRunner hooks,
+      ControlChannel control,
       @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand) {
     this.config = config;
     this.store = store;
@@ -39,6 +42,7 @@ public record RuntimeServices(
     this.launcher = launcher;
     this.processes = processes;
     this.hooks = hooks;
+    this.control = control;
     this.burrowCommand = List.copyOf(burrowCommand);
   }
 }

@@ -9,6 +9,7 @@ import io.burrow.api.spi.LaunchException;
 import io.burrow.api.spi.LaunchRequest;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.core.bundle.Bundle;
+import io.burrow.core.bundle.BundleLoader;
 import io.burrow.core.plan.InitPlanner;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -36,7 +37,11 @@ import java.util.OptionalInt;
  * init's pid, or the error that stopped it. Stateless; each call owns the sockets it opens.
  */
 public final class Sandbox {
-  static final String CONTROL_SOCKET = "sandbox.sock";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sandbox.class);
+  /** Where {@code create} waits for the sandbox's report (removed once it came). */
+  static final String REPORT_SOCKET = "boot.sock";
+  /** Where a pod's sandbox takes requests to start the pod's other containers. */
+  static final String POD_SOCKET = "pod.sock";
   /** An empty directory the sandbox confines itself to once the init runs. */
   static final String EMPTY_ROOT = "sandbox-root";
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
@@ -56,7 +61,7 @@ public final class Sandbox {
   static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles, Recorder recorder)
       throws ContainerException, IOException, LaunchException {
     Spec spec = bundle.spec();
-    Path control = stateDir.resolve(CONTROL_SOCKET);
+    Path control = stateDir.resolve(REPORT_SOCKET);
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(control));
@@ -114,25 +119,28 @@ public final class Sandbox {
 
   /**
    * Sandbox side ({@code burrow boot}): mounts the container's files from the io files, starts
-   * the init, reports its pid to {@code create}, and waits for it.
+   * the init, reports its pid to {@code create}, and waits for it. A pod's sandbox then also
+   * starts the pod's other containers on request ({@link #POD_SOCKET}); it needs host paths for
+   * their bundles and state, so it does not confine itself the way a single container's does.
    *
    * @param ioFiles the sandbox ends, owned by this process from now on
    * @return the init's exit status, the sandbox's own exit status
    */
   public static int boot(RuntimeServices services, String id, Path bundleDir, Path control, List<IoFile> ioFiles)
       throws ContainerException {
-    Bundle bundle = io.burrow.core.bundle.BundleLoader.load(bundleDir);
+    Bundle bundle = BundleLoader.load(bundleDir);
     Path stateDir = services.store().root().resolve(id);
+    FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ProcessId init;
+    AutoCloseable podServer = null;
     try (SocketChannel report = SocketChannel.open(UnixDomainSocketAddress.of(control))) {
       try {
-        FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
-        FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(),
-            stateDir, services.config(), services.burrowCommand(), services.launcher());
-        Path gate = stateDir.resolve(Container.START_GATE);
-        init = Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
-            gate, true);
-      } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
+        init = startInit(services, fileAccess, id, bundle, ioFiles);
+        if (Pod.isPodSandbox(bundle.spec())) {
+          podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
+              (request, fds) -> startChild(services, fileAccess, request, fds));
+        }
+      } catch (ContainerException | IOException | RuntimeException e) {
         writeLine(report, "ERR " + e.getMessage());
         throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
       }
@@ -143,11 +151,61 @@ public final class Sandbox {
           + e.getMessage(), e);
     }
     try {
-      // From here the sandbox reaches files only through the fds it holds: the io files.
-      services.processes().confine(stateDir.resolve(EMPTY_ROOT));
+      if (podServer == null) {
+        // From here the sandbox reaches files only through the fds it holds: the io files.
+        services.processes().confine(stateDir.resolve(EMPTY_ROOT));
+      }
       return services.processes().waitForExit(init);
     } catch (IOException e) {
       throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static ProcessId startInit(RuntimeServices services, FileAccess fileAccess, String id, Bundle bundle,
+      List<IoFile> ioFiles) throws ContainerException, IOException {
+    Path stateDir = services.store().root().resolve(id);
+    FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(), stateDir,
+        services.config(), services.burrowCommand(), services.launcher());
+    try {
+      return Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
+          stateDir.resolve(Container.START_GATE), true);
+    } catch (LaunchException e) {
+      throw new ContainerException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Answers {@code START ID BUNDLE} with the child's io files: mounts them, starts the child's
+   * init, and once that init exits releases its mounts. Replies {@code PID n} or {@code ERR text}.
+   */
+  private static String startChild(RuntimeServices services, FileAccess fileAccess, String request,
+      List<IoFile> fds) {
+    String[] words = request.split(" ", 3);
+    if (words.length != 3 || !words[0].equals("START")) {
+      fds.forEach(IoFile::close);
+      return "ERR unknown request '" + request + "'";
+    }
+    String childId = words[1];
+    try {
+      io.burrow.core.store.ContainerStore.validateId(childId);
+      Bundle child = BundleLoader.load(Path.of(words[2]));
+      ProcessId init = startInit(services, fileAccess, childId, child, fds);
+      FileAccessContext context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(),
+          services.store().root().resolve(childId), services.config(), services.burrowCommand(), services.launcher());
+      Thread reaper = new Thread(() -> {
+        try {
+          services.processes().waitForExit(init);
+          fileAccess.release(context);
+        } catch (IOException e) {
+          LOG.warn("container {}: {}", childId, e.getMessage());
+        }
+      }, "reaper " + childId);
+      reaper.setDaemon(true);
+      reaper.start();
+      return "PID " + init.pid();
+    } catch (ContainerException | IOException | RuntimeException e) {
+      fds.forEach(IoFile::close);
+      return "ERR " + e.getMessage();
     }
   }
 

@@ -50,6 +50,7 @@ public final class GoferFileAccess implements FileAccess {
   static final String FUSE_DEVICE = "fuse";
   private static final int MSIZE = 1 << 20;
   private static final long MS_NOSUID = 2, MS_NODEV = 4;
+  private static final int MNT_DETACH = 2, EINVAL = 22;
 
   @Override
   public String name() {
@@ -192,6 +193,15 @@ public final class GoferFileAccess implements FileAccess {
       binds.put(served.get(i), mounted.get(i + 1).toString());
     }
     return new MountSources(root, binds);
+  }
+
+  /** Detaches the sandbox's tmpfs, and with it every FUSE mount of this container, ending its bridges. */
+  @Override
+  public void release(FileAccessContext ctx) throws IOException {
+    Path work = ctx.stateDir().resolve(SANDBOX_DIR);
+    if (Native.libc().umount2(work.toString(), MNT_DETACH) != 0 && Native.errno() != EINVAL) {
+      throw new IOException(Native.error("umount " + work));
+    }
   }
 
   /** The file type of the served root (a directory, or a file for a bind-mounted file), asked over 9P. */

@@ -36,4 +36,10 @@ public interface FileAccess {
   default boolean needsSandboxProcess() {
     return false;
   }
+
+  /**
+   * Sandbox side: undoes {@link #mountSources} for a container whose init has exited while the
+   * sandbox lives on (a pod's child). Idempotent.
+   */
+  default void release(FileAccessContext context) throws IOException {}
 }

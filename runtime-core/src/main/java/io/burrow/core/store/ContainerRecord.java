@@ -11,6 +11,8 @@ import java.util.Map;
  * @param status the last status burrow recorded; the live status also depends on the init process
  * @param init the container init (pid 1 of the container), null before it exists
  * @param sandbox the sandbox process serving the container's mounts, null when there is none
+ * @param podSandboxId for a child container of a pod, the id of the container whose sandbox it
+ *     shares (it does not own that sandbox); null otherwise
  * @param fileServer the gofer or other file server, null when there is none
  * @param fileAccess the file-access plugin the container was created with
  * @param created creation time, RFC 3339
@@ -22,6 +24,7 @@ public record ContainerRecord(
     Status status,
     ProcessId init,
     ProcessId sandbox,
+    String podSandboxId,
     ProcessId fileServer,
     String fileAccess,
     String created,
@@ -29,12 +32,18 @@ public record ContainerRecord(
     Map<String, String> annotations) {
 
   public ContainerRecord withStatus(Status newStatus) {
-    return new ContainerRecord(id, bundle, rootfs, newStatus, init, sandbox, fileServer, fileAccess, created, owner,
-        annotations);
+    return new ContainerRecord(id, bundle, rootfs, newStatus, init, sandbox, podSandboxId, fileServer, fileAccess,
+        created, owner, annotations);
   }
 
   public ContainerRecord withProcesses(Status newStatus, ProcessId newInit, ProcessId newSandbox, ProcessId newServer) {
-    return new ContainerRecord(id, bundle, rootfs, newStatus, newInit, newSandbox, newServer, fileAccess, created,
+    return new ContainerRecord(id, bundle, rootfs, newStatus, newInit, newSandbox, podSandboxId, newServer,
+        fileAccess, created, owner, annotations);
+  }
+
+  /** The same container as a child of the pod whose sandbox is {@code podSandbox} (owned by {@code podId}). */
+  public ContainerRecord inPod(String podId, ProcessId podSandbox) {
+    return new ContainerRecord(id, bundle, rootfs, status, init, podSandbox, podId, fileServer, fileAccess, created,
         owner, annotations);
   }
 }

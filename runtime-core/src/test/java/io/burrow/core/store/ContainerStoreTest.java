@@ -60,7 +60,7 @@ class ContainerStoreTest {
   }
 
   private static ContainerRecord record(String id, Status status) {
-    return new ContainerRecord(id, "/bundles/" + id, "/bundles/" + id + "/rootfs", status, new ProcessId(4242, 99L), null, null,
+    return new ContainerRecord(id, "/bundles/" + id, "/bundles/" + id + "/rootfs", status, new ProcessId(4242, 99L), null, null, null,
         "direct", "2026-01-02T03:04:05Z", "root", Map.of("a", "b"));
   }
 
