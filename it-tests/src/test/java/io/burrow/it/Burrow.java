@@ -146,7 +146,28 @@ public final class Burrow {
       throw new AssertionError("TIMEOUT: `" + String.join(" ", cmd) + "` did not finish within " + timeout.toSeconds()
           + " s; killed it (pid " + p.pid() + ") and its descendants " + killed + "\n" + partial.outputs());
     }
-    return new Result(cmd, p.exitValue(), out, err, Duration.ofNanos(System.nanoTime() - start));
+    Result result = new Result(cmd, p.exitValue(), out, err, Duration.ofNanos(System.nanoTime() - start));
+    logInvocation(result);
+    return result;
+  }
+
+  /** Appends one line per invocation (elapsed ms, exit code, command) to target/burrow-it-invocations.log. */
+  private static boolean logStarted;
+
+  private static synchronized void logInvocation(Result r) {
+    try {
+      Path log = Path.of(System.getProperty("burrow.it.invocationLog", "target/burrow-it-invocations.log"));
+      if (log.getParent() != null && Files.isDirectory(log.getParent())) {
+        if (!logStarted) {
+          Files.writeString(log, "# burrow invocations of the test run started " + java.time.Instant.now() + "\n");
+          logStarted = true;
+        }
+        Files.writeString(log, String.format("%6d ms  exit %3d  %s%n", r.elapsed().toMillis(), r.exitCode(), r.commandLine()),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      }
+    } catch (IOException e) {
+      // the log is a diagnostic only
+    }
   }
 
   /** One finished invocation. The output files stay valid (and may keep growing, for create). */

@@ -133,7 +133,7 @@ class ConcurrencyTest {
     Burrow burrow = env.burrow().withTimeout(Duration.ofSeconds(120));
     Bundle a = env.bundle("a").args("sleep", "1000");
     Bundle b = a.copyTo(env.base().resolve("b"));
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 2; round++) {
       String id = "same-" + round;
       Path pa = env.base().resolve("a-" + round + ".pid");
       Path pb = env.base().resolve("b-" + round + ".pid");
@@ -169,7 +169,7 @@ class ConcurrencyTest {
   void startRacingDeleteResolvesToExactlyOne(TestEnv env) {
     Burrow burrow = env.burrow().withTimeout(Duration.ofSeconds(120));
     Bundle b = env.bundle().args("sleep", "1000");
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < 3; round++) {
       String id = "race-" + round;
       TestEnv.Container c = env.create(b, id);
       List<Burrow.Result> rs = parallel(List.of(() -> burrow.run("start", id), () -> burrow.run("delete", id)));
@@ -195,7 +195,7 @@ class ConcurrencyTest {
   void concurrentForcedDeletesOfOneRunningContainer(TestEnv env) {
     Burrow burrow = env.burrow().withTimeout(Duration.ofSeconds(120));
     Bundle b = env.bundle().args("sleep", "1000");
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 2; round++) {
       String id = "dd-" + round;
       TestEnv.Container c = env.create(b, id);
       env.burrow().run("start", id).ok();
