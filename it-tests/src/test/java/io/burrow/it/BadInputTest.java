@@ -125,6 +125,12 @@ class BadInputTest {
   }
 
   @Test
+  void aMountThatFailsInsideTheContainerSetupLeavesNothing(TestEnv env) {
+    Bundle b = env.bundle().edit(s -> s.mounts.add(new io.burrow.api.spec.Mount("/late", "nosuchfs", "none", new ArrayList<>())));
+    assertThat(createFails(env, b, "c1")).containsAnyOf("nosuchfs", "/late");
+  }
+
+  @Test
   void unsupportedNamespaceType(TestEnv env) {
     Bundle b = env.bundle().edit(s -> s.linux.namespaces.add(new Linux.Namespace("bogus", null)));
     assertThat(createFails(env, b, "c1")).contains("bogus");
