@@ -6,6 +6,7 @@ import io.burrow.api.config.Config;
 import io.burrow.cli.logging.LogSink;
 import io.burrow.core.Containers;
 import io.burrow.core.CoreModule;
+import io.burrow.core.RuntimeServices;
 import io.burrow.linux.LinuxNamespaceModule;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
     description = "An OCI container runtime in Java, built the way gVisor's runsc is.",
     subcommands = {
       CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class, DeleteCommand.class,
-      RunCommand.class, ListCommand.class, SpecCommand.class, FeaturesCommand.class
+      RunCommand.class, ListCommand.class, SpecCommand.class, FeaturesCommand.class, GoferCommand.class,
+      BootCommand.class
     })
 public final class BurrowCommand {
   @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/burrow")
@@ -40,11 +42,16 @@ public final class BurrowCommand {
       defaultValue = Config.DEFAULT_FILE_ACCESS)
   String fileAccess;
 
-  @Option(names = "--overlay", description = "lay a writable tmpfs over a read-only root")
+  // Booleans take an optional value so that Config.toFlags() (--overlay=false) parses back.
+  @Option(names = "--overlay", arity = "0..1", description = "lay a writable tmpfs over a read-only root")
   boolean overlay;
 
-  @Option(names = "--debug", description = "log debug messages")
+  @Option(names = "--debug", arity = "0..1", description = "log debug messages")
   boolean debug;
+
+  @Option(names = "--multi-container", arity = "0..1", hidden = true, defaultValue = "true",
+      description = "let pod annotations share a sandbox (default true)")
+  boolean multiContainer;
 
   @Option(names = "--systemd-cgroup", hidden = true, description = "accepted for runc compatibility; ignored")
   boolean systemdCgroup;
@@ -55,7 +62,8 @@ public final class BurrowCommand {
   private Injector injector;
 
   Config config() {
-    return new Config(root.toAbsolutePath(), fileAccess, overlay, true, debug, log, Config.LogFormat.parse(logFormat));
+    return new Config(root.toAbsolutePath(), fileAccess, overlay, multiContainer, debug, log,
+        Config.LogFormat.parse(logFormat));
   }
 
   void configureLogging() throws IOException {
@@ -64,10 +72,18 @@ public final class BurrowCommand {
 
   /** The orchestrator, wired on first use so that commands that need none (spec) stay fast. */
   Containers containers() {
+    return injector().getInstance(Containers.class);
+  }
+
+  RuntimeServices services() {
+    return injector().getInstance(RuntimeServices.class);
+  }
+
+  private Injector injector() {
     if (injector == null) {
       injector = Guice.createInjector(new CoreModule(config(), burrowCommand()), new LinuxNamespaceModule());
     }
-    return injector.getInstance(Containers.class);
+    return injector;
   }
 
   /** How a child process re-runs this burrow: the launcher script named by {@code burrow.self}. */

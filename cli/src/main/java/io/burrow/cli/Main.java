@@ -17,6 +17,8 @@ public final class Main {
 
   static int execute(String... args) {
     CommandLine cli = new CommandLine(new BurrowCommand());
+    // "--file-access gofer": a value may be spelled like a (hidden) subcommand.
+    cli.setAllowSubcommandsAsOptionParameters(true);
     cli.setExecutionStrategy(parsed -> {
       BurrowCommand top = parsed.asCommandLineList().get(0).getCommand();
       try {
@@ -31,8 +33,11 @@ public final class Main {
       boolean expected = e instanceof ContainerException || e instanceof IllegalArgumentException
           || e instanceof IllegalStateException;
       String message = expected ? e.getMessage() : e.toString();
-      // An unexpected exception is a bug: keep its stack trace in the log.
-      LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
+      // An unexpected exception is a bug: keep its stack trace in the log. An expected one is
+      // recorded only in a log file; on standard error the line below says it once.
+      if (!expected || LogSink.toFile()) {
+        LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
+      }
       System.err.println("burrow: " + message);
       return 1;
     });

@@ -65,6 +65,10 @@ final class SpecCommand implements Callable<Integer> {
       if (m.destination.equals("/sys")) {
         mounts.add(new Mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
       } else if (!m.destination.equals("/sys/fs/cgroup")) {
+        // As runc: uid= and gid= options (devpts gid=5) name ids the single mapping does not have.
+        if (m.options != null) {
+          m.options = m.options.stream().filter(o -> !o.startsWith("uid=") && !o.startsWith("gid=")).toList();
+        }
         mounts.add(m);
       }
     }

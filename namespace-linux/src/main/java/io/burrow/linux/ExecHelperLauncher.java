@@ -10,6 +10,7 @@ import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.api.spi.Signals;
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,15 +29,20 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ExecHelperLauncher.class);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
 
-  private final ExecHelper helper;
+  private final Provider<ExecHelper> helper;
   private final IdMapper idMapper;
   private final ProcessControl processes;
 
+  /** The helper is looked up on first launch, so commands that launch nothing do not need it. */
   @Inject
-  public ExecHelperLauncher(ExecHelper helper, IdMapper idMapper, ProcessControl processes) {
+  public ExecHelperLauncher(Provider<ExecHelper> helper, IdMapper idMapper, ProcessControl processes) {
     this.helper = helper;
     this.idMapper = idMapper;
     this.processes = processes;
+  }
+
+  public ExecHelperLauncher(ExecHelper helper, IdMapper idMapper, ProcessControl processes) {
+    this(() -> helper, idMapper, processes);
   }
 
   @Override
@@ -51,10 +57,10 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
     fds.add(pair[1].fd());
     int helperPid;
     try {
-      helperPid = PosixSpawner.spawn(helper.path().toString(), List.of("burrow-init", syncFd), List.of(), fds);
+      helperPid = PosixSpawner.spawn(helper.get().path().toString(), List.of("burrow-init", syncFd), List.of(), fds);
     } catch (RuntimeException e) {
       pair[0].close();
-      throw new LaunchException(what + ": cannot start the exec helper " + helper.path() + ": " + e.getMessage(), e);
+      throw new LaunchException(what + ": cannot start the exec helper: " + e.getMessage(), e);
     } finally {
       pair[1].close();
     }
@@ -102,9 +108,14 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
   }
 
   @Override
-  public void createStartGate(Path gate) throws IOException {
-    if (Native.libc().mkfifo(gate.toString(), 0600) < 0) {
+  public void createStartGate(Path gate, long uid, long gid) throws IOException {
+    // The init opens the gate for writing after it took the container's identity, so that
+    // identity must be able to: runc's 0622, owned by the container's root.
+    if (Native.libc().mkfifo(gate.toString(), 0622) < 0) {
       throw new IOException(Native.error("mkfifo " + gate));
+    }
+    if (Native.posix().chmod(gate.toString(), 0622) < 0 || Native.posix().chown(gate.toString(), (int) uid, (int) gid) < 0) {
+      throw new IOException(Native.error("set owner and mode of " + gate));
     }
   }
 
@@ -126,7 +137,8 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
         if (n < 0 && Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR) {
           throw new IOException(Native.error("read start fifo " + gate));
         }
-        if (!processes.isAlive(init)) {
+        // A program that exits at once may be gone before we read its byte: read once more first.
+        if (!processes.isAlive(init) && Native.posix().read(fd, one, 1) != 1) {
           throw new IOException("the container init (pid " + init.pid() + ") died before it could start");
         }
         if (System.nanoTime() > deadline) {

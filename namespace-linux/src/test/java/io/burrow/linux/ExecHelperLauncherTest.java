@@ -33,7 +33,7 @@ class ExecHelperLauncherTest {
   void initWaitsForStartThenRunsAsPidOneWithItsOwnHostname() throws Exception {
     Path gate = dir.resolve("start");
     Path out = dir.resolve("out");
-    launcher.createStartGate(gate);
+    launcher.createStartGate(gate, 0, 0);
     InitPlan plan = InitPlan.builder()
         .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWUTS | NEWPID))
         .op(Opcode.FORK)

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +61,10 @@ public final class Container implements AutoCloseable {
     if (record.init() == null || !services.processes().isAlive(record.init())) {
       return Status.STOPPED;
     }
+    // The init cannot reach its files without its sandbox: the container is over.
+    if (record.sandbox() != null && !services.processes().isAlive(record.sandbox())) {
+      return Status.STOPPED;
+    }
     return record.status();
   }
 
@@ -80,7 +83,7 @@ public final class Container implements AutoCloseable {
           + ", not created");
     }
     Spec spec = loadSpec();
-    runHooks("startContainer", spec, Function.identity(), true);
+    runHooks("startContainer", spec, true);
     try {
       services.launcher().release(startGate(), record.init(), START_TIMEOUT);
     } catch (IOException e) {
@@ -92,14 +95,14 @@ public final class Container implements AutoCloseable {
       LOG.warn("container {}: cannot remove the start fifo: {}", id(), e.getMessage());
     }
     save(record.withStatus(Status.RUNNING));
-    runHooks("poststart", spec, Function.identity(), false);
+    runHooks("poststart", spec, false);
   }
 
   /** Sends {@code signal} to the init, or with {@code all} to every process of the container. */
   public void kill(int signal, boolean all) throws ContainerException {
     Status status = status();
     if (status == Status.STOPPED) {
-      throw new ContainerException("cannot kill container '" + id() + "': it is not running");
+      throw new ContainerException("cannot kill container '" + id() + "': it is stopped, not running");
     }
     try {
       List<ProcessId> targets = all ? services.processes().pidNamespaceMembers(record.init()) : List.of(record.init());
@@ -122,7 +125,7 @@ public final class Container implements AutoCloseable {
           + " (stop it first or use --force)");
     }
     List<String> errors = destroy();
-    runHooks("poststop", null, Function.identity(), false);
+    runHooks("poststop", null, false);
     lock.deleteDirectory();
     if (!errors.isEmpty()) {
       throw new ContainerException("container '" + id() + "' was deleted, but clean-up reported: " + String.join("; ", errors));
@@ -137,6 +140,7 @@ public final class Container implements AutoCloseable {
   List<String> destroy() {
     List<String> errors = new ArrayList<>();
     stop("init", record.init(), errors);
+    stop("sandbox", record.sandbox(), errors);
     stop("file server", record.fileServer(), errors);
     if (record.status() != Status.STOPPED) {
       try {
@@ -162,10 +166,13 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** Waits for the init to exit; only the process that created the container can do this. */
+  /**
+   * Waits for the container's program to exit; only the process that created the container can
+   * do this. With a sandbox, the init is the sandbox's child and the sandbox exits with its status.
+   */
   public int waitForExit() throws ContainerException {
     try {
-      return services.processes().waitForExit(record.init());
+      return services.processes().waitForExit(record.sandbox() != null ? record.sandbox() : record.init());
     } catch (IOException e) {
       throw new ContainerException("cannot wait for container '" + id() + "': " + e.getMessage(), e);
     }
@@ -188,7 +195,7 @@ public final class Container implements AutoCloseable {
    * Runs one list of hooks with the state on stdin. Failing hooks fail the operation when
    * {@code fatal}; otherwise they are logged, as the runtime-spec asks for poststart and poststop.
    */
-  void runHooks(String phase, Spec spec, Function<ContainerState, ContainerState> stateView, boolean fatal)
+  void runHooks(String phase, Spec spec, boolean fatal)
       throws ContainerException {
     if (spec == null) {
       try {
@@ -210,7 +217,7 @@ public final class Container implements AutoCloseable {
     if (hooks == null || hooks.isEmpty()) {
       return;
     }
-    byte[] state = SpecIo.toBytes(stateView.apply(state()));
+    byte[] state = SpecIo.toBytes(state());
     for (Hooks.Hook hook : hooks) {
       try {
         services.hooks().run(hook, state);

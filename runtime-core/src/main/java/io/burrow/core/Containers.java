@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Creates containers and finds existing ones: the entry point of runtime-core. {@link #create}
@@ -53,45 +52,65 @@ public final class Containers {
     ContainerLock lock = services.store().create(id);
     Spec spec = bundle.spec();
     ContainerRecord record = new ContainerRecord(id, bundle.dir().toString(), bundle.rootfs().toString(),
-        Status.CREATING, null, null, fileAccess.name(),
+        Status.CREATING, null, null, null, fileAccess.name(),
         OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), System.getProperty("user.name"),
         spec.annotations == null ? Map.of() : spec.annotations);
     Container container = new Container(services, lock, record);
+    boolean created = false;
     try {
       FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), services.config(),
           services.burrowCommand(), services.launcher());
+      // As the seed's Create: the file server first, then the sandbox with the server's io files.
       try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
         ProcessId server = ioFiles.serverPid().isPresent()
             ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElseThrow(
                 () -> new ContainerException("the file server of container '" + id + "' exited at once"))
             : null;
-        container.save(new ContainerRecord(id, record.bundle(), record.rootfs(), Status.CREATING, null, server,
-            record.fileAccess(), record.created(), record.owner(), record.annotations()));
-        MountSources sources = fileAccess.mountSources(context, ioFiles);
-        services.launcher().createStartGate(container.startGate());
-        InitPlan plan = InitPlanner.plan(bundle, sources, container.startGate());
-        ProcessId init = services.launcher().launch(new LaunchRequest("container init", plan,
-            nullToEmpty(spec.linux.uidMappings), nullToEmpty(spec.linux.gidMappings), ioFiles.files()));
-        container.save(new ContainerRecord(id, record.bundle(), record.rootfs(), Status.CREATED, init, server,
-            record.fileAccess(), record.created(), record.owner(), record.annotations()));
+        container.save(record.withProcesses(Status.CREATING, null, null, server));
+        services.launcher().createStartGate(container.startGate(), hostId(spec.linux.uidMappings),
+            hostId(spec.linux.gidMappings));
+        if (fileAccess.needsSandboxProcess()) {
+          Sandbox.Started started = Sandbox.start(services, bundle, lock.dir(), ioFiles,
+              sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)));
+          container.save(record.withProcesses(Status.CREATED, started.init(), started.sandbox(), server));
+        } else {
+          ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, container.startGate(), false);
+          container.save(record.withProcesses(Status.CREATED, init, null, server));
+        }
       }
-      Function<ContainerState, ContainerState> asCreated = Function.identity();
-      container.runHooks("prestart", spec, asCreated, true);
-      container.runHooks("createRuntime", spec, asCreated, true);
-      container.runHooks("createContainer", spec, asCreated, true);
+      container.runHooks("prestart", spec, true);
+      container.runHooks("createRuntime", spec, true);
+      container.runHooks("createContainer", spec, true);
       if (pidFile.isPresent()) {
         writePidFile(pidFile.get(), container.record().init().pid());
       }
+      created = true;
       return container;
-    } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
-      container.destroy();
-      lock.deleteDirectory();
-      lock.close();
-      if (e instanceof ContainerException ce) {
-        throw ce;
-      }
+    } catch (IOException | LaunchException | RuntimeException e) {
       throw new ContainerException("cannot create container '" + id + "': " + e.getMessage(), e);
+    } finally {
+      // Whatever went wrong, even an Error: nothing of a failed create is left behind.
+      if (!created) {
+        container.destroy();
+        lock.deleteDirectory();
+        lock.close();
+      }
     }
+  }
+
+  /**
+   * The sandbox side of create: makes the files reachable, plans the init and launches it. Runs
+   * in the runtime for a file access without a sandbox process, in the sandbox otherwise.
+   */
+  static ProcessId startInit(RuntimeServices services, Bundle bundle, FileAccess fileAccess,
+      FileAccessContext context, IoFiles ioFiles, Path startGate, boolean sandboxed)
+      throws IOException, ContainerException, LaunchException {
+    Spec spec = bundle.spec();
+    MountSources sources = fileAccess.mountSources(context, ioFiles);
+    InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed);
+    // In a sandbox the io files belong to the file access, which serves them; the init gets none.
+    return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
+        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files()));
   }
 
   /** Locks and loads an existing container; the caller closes it. */
@@ -157,6 +176,18 @@ public final class Containers {
       }
     }
     return status;
+  }
+
+  /** The host id that container id 0 maps to (0 without a mapping). */
+  private static long hostId(List<io.burrow.api.spec.IdMapping> mappings) {
+    if (mappings != null) {
+      for (io.burrow.api.spec.IdMapping m : mappings) {
+        if (m.containerId == 0) {
+          return m.hostId;
+        }
+      }
+    }
+    return 0;
   }
 
   private static <T> List<T> nullToEmpty(List<T> list) {

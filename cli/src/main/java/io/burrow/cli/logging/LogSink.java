@@ -25,15 +25,29 @@ public final class LogSink {
   private static final JsonFactory JSON = new JsonFactory();
   private static OutputStream out = System.err;
   private static boolean json;
+  private static boolean toFile;
   private static Level threshold = Level.WARN;
 
   private LogSink() {}
 
   public static void configure(String file, boolean jsonFormat, boolean debug) throws IOException {
     synchronized (LOCK) {
-      out = file == null || file.isEmpty() ? System.err : new FileOutputStream(file, true);
+      boolean newToFile = file != null && !file.isEmpty();
+      OutputStream next = newToFile ? new FileOutputStream(file, true) : System.err;
+      if (toFile) {
+        out.close(); // an earlier configure's file (tests run several commands in one JVM)
+      }
+      out = next;
+      toFile = newToFile;
       json = jsonFormat;
       threshold = debug ? Level.DEBUG : file == null || file.isEmpty() ? Level.WARN : Level.INFO;
+    }
+  }
+
+  /** Whether records go to a log file rather than standard error. */
+  public static boolean toFile() {
+    synchronized (LOCK) {
+      return toFile;
     }
   }
 

@@ -98,11 +98,19 @@ public record Config(
         case "multi-container" -> multi = parseBoolean(name, value);
         case "debug" -> debug = parseBoolean(name, value);
         case "log" -> log = value;
-        case "log-format" -> format = LogFormat.parse(value);
+        case "log-format" -> format = parseLogFormat(value);
         default -> throw new IllegalArgumentException("unknown config flag '--" + name + "'");
       }
     }
     return new Config(root, fileAccess, overlay, multi, debug, log, format);
+  }
+
+  private static LogFormat parseLogFormat(String value) {
+    try {
+      return LogFormat.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config flag --log-format: " + e.getMessage(), e);
+    }
   }
 
   private static boolean parseBoolean(String name, String value) {

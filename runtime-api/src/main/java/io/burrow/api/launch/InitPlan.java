@@ -98,6 +98,30 @@ public final class InitPlan {
       return op(Opcode.MOUNT, nz(source), target, nz(fstype), Long.toUnsignedString(flags), nz(data));
     }
 
+    /**
+     * Enters the spec's user namespace: joins it when it has a path, otherwise creates it and has
+     * the launcher write the spec's mappings (MAP_IDS). Nothing when the spec has no user
+     * namespace. Every burrow process that runs as the container's users (gofer, sandbox,
+     * init) starts with this.
+     */
+    public Builder enterUserNamespace(io.burrow.api.spec.Spec spec) {
+      if (spec.linux == null || spec.linux.namespaces == null) {
+        return this;
+      }
+      for (io.burrow.api.spec.Linux.Namespace ns : spec.linux.namespaces) {
+        if (io.burrow.api.spec.NamespaceType.USER.specName().equals(ns.type)) {
+          String flag = Integer.toString(io.burrow.api.spec.NamespaceType.USER.cloneFlag());
+          if (ns.path != null && !ns.path.isEmpty()) {
+            op(Opcode.SETNS, ns.path, flag);
+          } else {
+            op(Opcode.UNSHARE, flag);
+            op(Opcode.MAP_IDS);
+          }
+        }
+      }
+      return this;
+    }
+
     public InitPlan build() {
       return new InitPlan(ops);
     }

@@ -70,7 +70,9 @@ public enum Opcode {
   /** (none): block until {@code burrow start} opens the start fifo. */
   WAIT_START(31, 0),
   /** argv...: execve(2) the resolved program. */
-  EXEC(32, -1);
+  EXEC(32, -1),
+  /** signal: prctl(PR_SET_PDEATHSIG), so the init dies with the sandbox that started it. */
+  PDEATHSIG(33, 1);
 
   private final int code;
   private final int arity;

@@ -1,5 +1,6 @@
 package io.burrow.api.spec;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 
 /** One entry of {@code mounts}. A mount is a bind mount when its type is "bind" or its options hold bind/rbind. */
@@ -20,7 +21,8 @@ public final class Mount extends SpecObject {
     this.options = options;
   }
 
-  /** True for a bind mount of a host path, by type or by option, as runc decides. */
+  /** True for a bind mount of a host path, by type or by option, as runc decides. Not a JSON property. */
+  @JsonIgnore
   public boolean isBind() {
     return "bind".equals(type)
         || (options != null && (options.contains("bind") || options.contains("rbind")));

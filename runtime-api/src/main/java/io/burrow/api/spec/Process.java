@@ -1,5 +1,6 @@
 package io.burrow.api.spec;
 
+import java.math.BigInteger;
 import java.util.List;
 
 /** The container process: {@code process} in config.json. */
@@ -42,10 +43,13 @@ public final class Process extends SpecObject {
     public List<String> ambient;
   }
 
-  /** One {@code process.rlimits} entry, e.g. {@code RLIMIT_NOFILE}. */
+  /**
+   * One {@code process.rlimits} entry, e.g. {@code RLIMIT_NOFILE}. The limits are uint64 in the
+   * spec: docker writes RLIM_INFINITY as 18446744073709551615, which does not fit a long.
+   */
   public static final class Rlimit extends SpecObject {
     public String type;
-    public Long hard;
-    public Long soft;
+    public BigInteger hard;
+    public BigInteger soft;
   }
 }

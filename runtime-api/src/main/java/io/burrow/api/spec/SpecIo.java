@@ -1,6 +1,8 @@
 package io.burrow.api.spec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -17,9 +19,14 @@ import java.nio.file.Path;
  * the line and column, and the JSON path of the field that was wrong. Thread-safe.
  */
 public final class SpecIo {
-  /** The shared mapper: absent fields stay absent when written, unknown ones are kept by {@link SpecObject}. */
+  /**
+   * The shared mapper: absent fields stay absent when written, unknown ones are kept by {@link
+   * SpecObject}, and a null inside a list or map ({@code "mounts": [null]}) is an error naming its
+   * path, not a NullPointerException later.
+   */
   public static final ObjectMapper MAPPER =
       new ObjectMapper()
+          .setDefaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
           .setSerializationInclusion(JsonInclude.Include.NON_NULL)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);

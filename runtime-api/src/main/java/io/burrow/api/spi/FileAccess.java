@@ -22,6 +22,18 @@ public interface FileAccess {
    */
   IoFiles createIoFiles(FileAccessContext context) throws IOException;
 
-  /** Sandbox side: makes the files reachable and says where the root and served mounts are. */
+  /**
+   * Sandbox side: makes the files reachable and says where the root and served mounts are. Runs
+   * in the sandbox process when {@link #needsSandboxProcess()}, otherwise in the runtime.
+   */
   MountSources mountSources(FileAccessContext context, IoFiles ioFiles) throws IOException;
+
+  /**
+   * Whether the sandbox side must stay alive while the container runs (it serves the files, as
+   * FUSE over 9P does), so that it needs a sandbox process of its own. When false the runtime
+   * prepares the mounts itself and no sandbox process exists, as with runc.
+   */
+  default boolean needsSandboxProcess() {
+    return false;
+  }
 }

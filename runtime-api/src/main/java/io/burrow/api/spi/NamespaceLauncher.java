@@ -18,8 +18,11 @@ public interface NamespaceLauncher {
    */
   ProcessId launch(LaunchRequest request) throws LaunchException;
 
-  /** Creates the start gate (a fifo) the plan's OPEN_FIFO op refers to. */
-  void createStartGate(Path gate) throws IOException;
+  /**
+   * Creates the start gate (a fifo) the plan's OPEN_FIFO op refers to, writable by the host
+   * {@code uid}/{@code gid} that the container's root maps to.
+   */
+  void createStartGate(Path gate, long uid, long gid) throws IOException;
 
   /**
    * Opens the start gate so that the init blocked on it executes its program. Fails, rather than

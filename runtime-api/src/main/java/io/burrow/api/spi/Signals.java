@@ -7,6 +7,8 @@ import java.util.Map;
 public final class Signals {
   public static final int SIGKILL = 9;
   public static final int SIGTERM = 15;
+  private static final int SIGRTMIN = 34;
+  private static final int SIGRTMAX = 64;
 
   private static final Map<String, Integer> BY_NAME = Map.ofEntries(
       Map.entry("HUP", 1), Map.entry("INT", 2), Map.entry("QUIT", 3), Map.entry("ILL", 4),
@@ -25,8 +27,9 @@ public final class Signals {
   public static int parse(String text) {
     String s = text.trim().toUpperCase(Locale.ROOT);
     if (s.matches("\\d+")) {
-      int n = Integer.parseInt(s);
-      if (n >= 1 && n <= 64) {
+      // Leading zeros are fine ("09"); anything too long for an int is not a signal.
+      int n = s.replaceFirst("^0+(?=\\d)", "").length() > 2 ? -1 : Integer.parseInt(s);
+      if (n >= 1 && n <= SIGRTMAX) {
         return n;
       }
     } else {
@@ -37,8 +40,11 @@ public final class Signals {
       if (n != null) {
         return n;
       }
-      if (s.matches("RTMIN(\\+\\d+)?")) {
-        return 34 + (s.length() > 5 ? Integer.parseInt(s.substring(6)) : 0);
+      if (s.matches("RTMIN(\\+\\d{1,2})?")) {
+        int rt = SIGRTMIN + (s.length() > 5 ? Integer.parseInt(s.substring(6)) : 0);
+        if (rt <= SIGRTMAX) {
+          return rt;
+        }
       }
     }
     throw new IllegalArgumentException("invalid signal '" + text + "'");

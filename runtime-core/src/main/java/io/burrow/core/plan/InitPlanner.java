@@ -13,6 +13,7 @@ import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spec.Process;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spi.MountSources;
+import io.burrow.api.spi.Signals;
 import io.burrow.core.ContainerException;
 import io.burrow.core.bundle.Bundle;
 import java.io.IOException;
@@ -53,14 +54,26 @@ public final class InitPlanner {
   /**
    * @param sources where the root and the served bind mounts come from
    * @param startGate the fifo the init blocks on until {@code start}
+   * @param sandboxed whether the plan runs in a sandbox process started with {@link #sandboxPlan},
+   *     which has joined the spec's namespaces and user namespace already; the init then dies
+   *     with the sandbox
    */
-  public static InitPlan plan(Bundle bundle, MountSources sources, Path startGate) throws ContainerException {
+  public static InitPlan plan(Bundle bundle, MountSources sources, Path startGate, boolean sandboxed)
+      throws ContainerException {
     Spec spec = bundle.spec();
     InitPlan.Builder plan = InitPlan.builder();
-    boolean newUserNs = namespaces(spec, plan);
+    if (!sandboxed) {
+      joinNamespaces(spec, plan);
+      plan.enterUserNamespace(spec);
+    }
+    plan.op(Opcode.UNSHARE, Integer.toString(newNamespaces(spec)));
     plan.op(Opcode.FORK);
+    if (sandboxed) {
+      plan.op(Opcode.PDEATHSIG, Integer.toString(Signals.SIGKILL));
+    }
+    boolean userNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.USER.specName().equals(ns.type));
     try {
-      rootfs(bundle, sources, newUserNs, plan);
+      rootfs(bundle, sources, userNs, plan);
     } catch (IOException e) {
       throw new ContainerException("cannot plan the root filesystem of " + bundle.rootfs() + ": " + e.getMessage(), e);
     }
@@ -81,54 +94,74 @@ public final class InitPlanner {
     return plan.build();
   }
 
-  /** Joins namespaces given by path, then creates the rest; returns whether a user namespace is created. */
-  private static boolean namespaces(Spec spec, InitPlan.Builder plan) {
-    List<Linux.Namespace> all = spec.linux.namespaces == null ? List.of() : spec.linux.namespaces;
-    int unshare = 0;
-    boolean newUser = false;
-    Linux.Namespace joinUser = null;
-    for (Linux.Namespace ns : all) {
+  /**
+   * The plan that starts a sandbox process ({@code argv}): it joins the spec's namespaces that have
+   * a path, enters the user namespace, and takes a mount namespace of its own, where it can mount
+   * the container's files (FUSE) without the host seeing them.
+   */
+  public static InitPlan sandboxPlan(Spec spec, List<String> argv, List<String> env) {
+    InitPlan.Builder plan = InitPlan.builder();
+    joinNamespaces(spec, plan);
+    plan.enterUserNamespace(spec);
+    plan.op(Opcode.UNSHARE, Integer.toString(NamespaceType.MOUNT.cloneFlag()));
+    plan.mount("", "/", "", MS_SLAVE | MS_REC, "");
+    env.forEach(e -> plan.op(Opcode.ENV, e));
+    plan.op(Opcode.RESOLVE_EXEC, argv.get(0));
+    plan.op(Opcode.READY);
+    plan.op(Opcode.EXEC, argv);
+    return plan.build();
+  }
+
+  private static List<Linux.Namespace> specNamespaces(Spec spec) {
+    return spec.linux.namespaces == null ? List.of() : spec.linux.namespaces;
+  }
+
+  /** Joins every namespace given by path except the user namespace, while we still have host privileges. */
+  private static void joinNamespaces(Spec spec, InitPlan.Builder plan) {
+    for (Linux.Namespace ns : specNamespaces(spec)) {
       NamespaceType type = NamespaceType.fromSpec(ns.type).orElseThrow();
-      if (ns.path != null && !ns.path.isEmpty()) {
-        if (type == NamespaceType.USER) {
-          joinUser = ns;
-        } else {
-          plan.op(Opcode.SETNS, ns.path, Integer.toString(type.cloneFlag()));
-        }
-      } else if (type == NamespaceType.USER) {
-        newUser = true;
-      } else {
-        unshare |= type.cloneFlag();
+      if (ns.path != null && !ns.path.isEmpty() && type != NamespaceType.USER) {
+        plan.op(Opcode.SETNS, ns.path, Integer.toString(type.cloneFlag()));
       }
     }
-    // Joining the user namespace last keeps our host privileges for the other joins.
-    if (joinUser != null) {
-      plan.op(Opcode.SETNS, joinUser.path, Integer.toString(NamespaceType.USER.cloneFlag()));
+  }
+
+  /** The clone flags of the namespaces to create, user excepted; created after the user namespace so it owns them. */
+  private static int newNamespaces(Spec spec) {
+    int flags = 0;
+    for (Linux.Namespace ns : specNamespaces(spec)) {
+      NamespaceType type = NamespaceType.fromSpec(ns.type).orElseThrow();
+      if ((ns.path == null || ns.path.isEmpty()) && type != NamespaceType.USER) {
+        flags |= type.cloneFlag();
+      }
     }
-    if (newUser) {
-      plan.op(Opcode.UNSHARE, Integer.toString(NamespaceType.USER.cloneFlag()));
-      plan.op(Opcode.MAP_IDS);
-    }
-    // Created after the user namespace, so that it owns them and the init may mount in them.
-    plan.op(Opcode.UNSHARE, Integer.toString(unshare));
-    return newUser || joinUser != null;
+    return flags;
+  }
+
+  /**
+   * Where a container path lands in the root the init pivots into: resolved with the rootfs's own
+   * symlinks (the served root may not be readable here), then placed under {@code sources.root()}.
+   */
+  private static String inRoot(Bundle bundle, MountSources sources, String containerPath) throws IOException {
+    Path resolved = SecureJoin.join(bundle.rootfs(), containerPath);
+    return Path.of(sources.root()).resolve(bundle.rootfs().relativize(resolved)).toString();
   }
 
   private static void rootfs(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
       throws IOException, ContainerException {
     Spec spec = bundle.spec();
-    Path root = Path.of(sources.root());
     long propagation = propagation(spec.linux.rootfsPropagation);
     plan.mount("", "/", "", propagation, "");
     plan.mount(sources.root(), sources.root(), "", MS_BIND | MS_REC, "");
     List<Mount> mounts = spec.mounts == null ? List.of() : spec.mounts;
     boolean devMounted = false;
     for (Mount m : mounts) {
-      String dest = SecureJoin.join(root, m.destination).toString();
+      String dest = inRoot(bundle, sources, m.destination);
       MountOptions opts = MountOptions.parse(m.options);
       if (m.isBind()) {
-        String source = sources.binds().getOrDefault(m, bundle.dir().resolve(m.source).toString());
-        bind(plan, source, dest, opts, Files.isDirectory(Path.of(source)));
+        Path hostSource = bundle.dir().resolve(m.source);
+        String source = sources.binds().getOrDefault(m, hostSource.toString());
+        bind(plan, source, dest, opts, Files.isDirectory(hostSource));
       } else if ("cgroup".equals(m.type) || "cgroup2".equals(m.type)) {
         // The container sees the host's cgroup tree read-only rather than a fresh hierarchy.
         bind(plan, "/sys/fs/cgroup", dest, MountOptions.parse(List.of("rbind", "ro", "nosuid", "nodev", "noexec")), true);
@@ -139,10 +172,11 @@ public final class InitPlanner {
           plan.mount("", dest, "", opts.propagation(), "");
         }
       }
-      devMounted |= m.destination.equals("/dev");
+      // As runc: a bind-mounted /dev is the host's (docker run -v /dev:/dev); create nothing in it.
+      devMounted |= !m.isBind() && Path.of(m.destination).normalize().toString().equals("/dev");
     }
     if (devMounted) {
-      devices(spec, root, userNs, plan);
+      devices(bundle, sources, userNs, plan);
     }
   }
 
@@ -162,7 +196,9 @@ public final class InitPlanner {
     }
   }
 
-  private static void devices(Spec spec, Path root, boolean userNs, InitPlan.Builder plan) throws IOException {
+  private static void devices(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
+      throws IOException {
+    Spec spec = bundle.spec();
     List<Linux.Device> devices = new ArrayList<>();
     for (String[] d : DEFAULT_DEVICES) {
       devices.add(new Linux.Device(d[0], "c", Long.parseLong(d[1]), Long.parseLong(d[2]), 0666));
@@ -171,7 +207,7 @@ public final class InitPlanner {
       devices.addAll(spec.linux.devices);
     }
     for (Linux.Device d : devices) {
-      String dest = SecureJoin.join(root, d.path).toString();
+      String dest = inRoot(bundle, sources, d.path);
       if (userNs) {
         // mknod is not allowed in a user namespace; bind the host's node instead, as runc does.
         plan.op(Opcode.MKFILE, dest);
@@ -189,7 +225,7 @@ public final class InitPlanner {
       }
     }
     for (String[] link : DEV_SYMLINKS) {
-      plan.op(Opcode.SYMLINK, link[0], SecureJoin.join(root, link[1]).toString());
+      plan.op(Opcode.SYMLINK, link[0], inRoot(bundle, sources, link[1]));
     }
   }
 
@@ -266,7 +302,8 @@ public final class InitPlanner {
     return p == 0 ? MS_SLAVE | MS_REC : p;
   }
 
-  private static String limit(Long value) {
-    return value == null || value < 0 ? "-1" : Long.toString(value);
+  /** A limit for the helper: -1 for RLIM_INFINITY (2^64-1) or anything a signed long cannot hold. */
+  private static String limit(java.math.BigInteger value) {
+    return value == null || value.signum() < 0 || value.bitLength() > 63 ? "-1" : value.toString();
   }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param status the last status burrow recorded; the live status also depends on the init process
  * @param init the container init (pid 1 of the container), null before it exists
+ * @param sandbox the sandbox process serving the container's mounts, null when there is none
  * @param fileServer the gofer or other file server, null when there is none
  * @param fileAccess the file-access plugin the container was created with
  * @param created creation time, RFC 3339
@@ -20,6 +21,7 @@ public record ContainerRecord(
     String rootfs,
     Status status,
     ProcessId init,
+    ProcessId sandbox,
     ProcessId fileServer,
     String fileAccess,
     String created,
@@ -27,6 +29,12 @@ public record ContainerRecord(
     Map<String, String> annotations) {
 
   public ContainerRecord withStatus(Status newStatus) {
-    return new ContainerRecord(id, bundle, rootfs, newStatus, init, fileServer, fileAccess, created, owner, annotations);
+    return new ContainerRecord(id, bundle, rootfs, newStatus, init, sandbox, fileServer, fileAccess, created, owner,
+        annotations);
+  }
+
+  public ContainerRecord withProcesses(Status newStatus, ProcessId newInit, ProcessId newSandbox, ProcessId newServer) {
+    return new ContainerRecord(id, bundle, rootfs, newStatus, newInit, newSandbox, newServer, fileAccess, created,
+        owner, annotations);
   }
 }

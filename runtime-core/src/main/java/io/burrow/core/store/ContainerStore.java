@@ -34,6 +34,8 @@ public final class ContainerStore {
   private static final Pattern VALID_ID = Pattern.compile("[\\w+\\-.]+");
   private static final String STATE = "state.json";
   private static final String LOCK = "lock";
+  /** Directories being deleted are renamed to this prefix plus the id; '#' is never part of an id. */
+  private static final String DELETED_PREFIX = "#deleted#";
   private static final ObjectMapper JSON = SpecIo.MAPPER;
 
   private final Path root;
@@ -97,7 +99,10 @@ public final class ContainerStore {
     }
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
       for (Path dir : dirs) {
-        readRecord(dir.getFileName().toString(), dir.resolve(STATE)).ifPresent(records::add);
+        String id = dir.getFileName().toString();
+        if (VALID_ID.matcher(id).matches()) {
+          readRecord(id, dir.resolve(STATE)).ifPresent(records::add);
+        }
       }
     } catch (IOException e) {
       throw new ContainerException("cannot list " + root + ": " + e.getMessage(), e);
@@ -122,26 +127,31 @@ public final class ContainerStore {
 
   private Optional<ContainerLock> lockDir(String id, Path dir) throws ContainerException {
     Path lockFile = dir.resolve(LOCK);
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new ContainerException("cannot open the lock of container '" + id + "': " + e.getMessage(), e);
-    }
-    try {
-      channel.lock();
-      // Whoever held the lock before us may have deleted the container; our lock is then on a
-      // file that no longer has a name, or we re-created it in an empty directory.
-      if (!Files.exists(dir.resolve(STATE)) && !Files.exists(lockFile)) {
-        channel.close();
+    while (true) {
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+      } catch (NoSuchFileException e) {
         return Optional.empty();
+      } catch (IOException e) {
+        throw new ContainerException("cannot open the lock of container '" + id + "': " + e.getMessage(), e);
       }
-      return Optional.of(new ContainerLock(id, dir, channel));
-    } catch (IOException e) {
-      closeQuietly(channel);
-      throw new ContainerException("cannot lock container '" + id + "': " + e.getMessage(), e);
+      try {
+        channel.lock();
+        // Whoever held the lock before us may have deleted the container, and someone may even have
+        // created a new one with this id since. A deleted container's lock file is marked (see
+        // ContainerLock#deleteDirectory) before it loses its name, so a marked lock is stale: look
+        // the id up again, which waits for the new container or finds none.
+        if (channel.size() > 0) {
+          channel.close();
+          continue;
+        }
+        return Optional.of(new ContainerLock(id, dir, channel));
+      } catch (IOException e) {
+        closeQuietly(channel);
+        throw new ContainerException("cannot lock container '" + id + "': " + e.getMessage(), e);
+      }
     }
   }
 
@@ -208,9 +218,25 @@ public final class ContainerStore {
       }
     }
 
-    /** Removes the container's directory; the lock stays held until {@link #close()}. */
+    /**
+     * Removes the container's directory; the lock stays held until {@link #close()}. The lock file
+     * is marked first, so that a process already waiting on it knows the container is gone, and the
+     * directory is renamed out of the way before it is emptied, so that nobody can re-create a lock
+     * file in it meanwhile and keep the id taken.
+     */
     public void deleteDirectory() {
-      deleteQuietly(dir);
+      try {
+        channel.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), 0);
+      } catch (IOException ignored) {
+        // a waiter then still sees the directory disappear
+      }
+      Path doomed = dir.resolveSibling(DELETED_PREFIX + id + "-" + ProcessHandle.current().pid());
+      try {
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        doomed = dir;
+      }
+      deleteQuietly(doomed);
     }
 
     @Override

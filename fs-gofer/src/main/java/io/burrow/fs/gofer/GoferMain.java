@@ -1,0 +1,221 @@
+package io.burrow.fs.gofer;
+
+import io.burrow.api.config.Config;
+import io.burrow.api.spec.Mount;
+import io.burrow.api.spec.Spec;
+import io.burrow.api.spec.SpecIo;
+import io.burrow.api.spi.ServedMounts;
+import io.burrow.fs.gofer.server.Confinement;
+import io.burrow.fs.gofer.server.Connection;
+import io.burrow.fs.gofer.server.NinePServer;
+import io.burrow.fs.gofer.server.ServedMount;
+import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Sys;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The {@code burrow gofer} process: reads the bundle's spec, opens the root and each served bind
+ * mount (see {@link ServedMounts}), confines itself, and serves 9P2000.L on io-fd i for mount i
+ * until every connection has ended. With {@code --serve-unix=PATH} (a test and benchmark mode) it
+ * instead listens on a unix socket and serves every accepted connection as the root mount.
+ *
+ * <p>Arguments after {@code gofer}: {@code --bundle DIR} (or {@code --bundle=DIR}), repeated
+ * {@code --io-fds=N}, {@code --panic-on-write=true|false}, {@code --serve-unix=PATH}. The io-fds
+ * are owned by the gofer from the moment it starts.
+ */
+public final class GoferMain {
+  private GoferMain() {}
+
+  /** Leading {@code --name=value} config flags, then {@code gofer}, then the gofer's own arguments. */
+  public static void main(String[] argv) {
+    List<String> all = Arrays.asList(argv);
+    int g = all.indexOf("gofer");
+    List<String> flags = g < 0 ? List.of() : all.subList(0, g);
+    List<String> rest = g < 0 ? all : all.subList(g + 1, all.size());
+    int code;
+    try {
+      code = run(Config.fromFlags(flags), rest);
+    } catch (IllegalArgumentException e) {
+      System.err.println("burrow gofer: " + e.getMessage());
+      code = 2;
+    }
+    System.exit(code);
+  }
+
+  /** Parsed gofer arguments. */
+  record Args(Path bundle, List<Integer> ioFds, boolean panicOnWrite, String serveUnix) {
+    static Args parse(List<String> args) {
+      Path bundle = null;
+      List<Integer> fds = new ArrayList<>();
+      boolean panic = false;
+      String unix = null;
+      for (int i = 0; i < args.size(); i++) {
+        String a = args.get(i);
+        if (a.equals("--bundle") && i + 1 < args.size()) {
+          bundle = Path.of(args.get(++i));
+        } else if (a.startsWith("--bundle=")) {
+          bundle = Path.of(a.substring(9));
+        } else if (a.startsWith("--io-fds=")) {
+          try {
+            fds.add(Integer.parseInt(a.substring(9)));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--io-fds takes an fd number, not '" + a.substring(9) + "'");
+          }
+        } else if (a.startsWith("--panic-on-write=")) {
+          String v = a.substring(17);
+          if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("--panic-on-write takes true or false, not '" + v + "'");
+          }
+          panic = v.equals("true");
+        } else if (a.startsWith("--serve-unix=")) {
+          unix = a.substring(13);
+        } else {
+          throw new IllegalArgumentException("unknown gofer argument '" + a + "'");
+        }
+      }
+      if (bundle == null) {
+        throw new IllegalArgumentException("--bundle is required");
+      }
+      if (fds.isEmpty() == (unix == null)) {
+        throw new IllegalArgumentException("give either --io-fds or --serve-unix");
+      }
+      return new Args(bundle, List.copyOf(fds), panic, unix);
+    }
+  }
+
+  /** What the gofer serves for a spec: the root, then each served mount, and whether it is read-only. */
+  record Served(String hostPath, boolean readOnly) {}
+
+  static List<Served> servedMounts(Spec spec, Path bundle, boolean panicOnWrite) {
+    if (spec.root == null || spec.root.path == null) {
+      throw new IllegalArgumentException("spec has no root.path");
+    }
+    List<Served> out = new ArrayList<>();
+    Path root = bundle.resolve(spec.root.path).toAbsolutePath().normalize();
+    out.add(new Served(root.toString(), panicOnWrite || Boolean.TRUE.equals(spec.root.readonly)));
+    for (Mount m : ServedMounts.of(spec)) {
+      Path src = bundle.resolve(m.source == null ? "" : m.source).toAbsolutePath().normalize();
+      boolean ro = m.options != null && m.options.contains("ro");
+      out.add(new Served(src.toString(), panicOnWrite || ro));
+    }
+    return out;
+  }
+
+  /** Runs the gofer; returns the process exit code. */
+  public static int run(Config config, List<String> argv) {
+    Args args;
+    List<Served> served;
+    try {
+      args = Args.parse(argv);
+      Spec spec = SpecIo.read(args.bundle().resolve("config.json"), Spec.class);
+      served = servedMounts(spec, args.bundle(), args.panicOnWrite());
+    } catch (Exception e) {
+      System.err.println("burrow gofer: " + e.getMessage());
+      return 2;
+    }
+    if (args.serveUnix() == null && args.ioFds().size() != served.size()) {
+      System.err.println("burrow gofer: " + args.ioFds().size() + " io-fds for " + served.size()
+          + " served mounts (root plus " + (served.size() - 1) + " bind mounts)");
+      return 2;
+    }
+    List<ServedMount> mounts = new ArrayList<>();
+    int listenFd = -1;
+    try {
+      for (Served s : served) {
+        if (args.serveUnix() != null && !mounts.isEmpty()) {
+          break; // test mode serves the root only
+        }
+        mounts.add(ServedMount.open(s.hostPath(), s.readOnly()));
+      }
+      if (args.serveUnix() != null) {
+        listenFd = UnixListener.listen(args.serveUnix());
+      } else {
+        for (int fd : args.ioFds()) {
+          Sys.Stat st = Sys.fstat(fd);
+          if (st.fileType() != Sys.S_IFSOCK) {
+            throw new Errno(88, "io-fd " + fd + " is not a socket");
+          }
+        }
+      }
+      List<String> skipped = Confinement.apply();
+      if (config.debug() && !skipped.isEmpty()) {
+        System.err.println("burrow gofer: confinement incomplete: " + skipped);
+      }
+      try (NinePServer server = new NinePServer()) {
+        if (args.serveUnix() != null) {
+          System.out.println("serving " + mounts.get(0) + " on " + args.serveUnix());
+          System.out.flush();
+          while (true) {
+            int c = UnixListener.accept(listenFd);
+            server.serve(c, mounts.get(0));
+          }
+        }
+        List<Connection> conns = new ArrayList<>();
+        for (int i = 0; i < args.ioFds().size(); i++) {
+          conns.add(server.serve(args.ioFds().get(i), mounts.get(i)));
+        }
+        for (Connection c : conns) {
+          c.awaitEnd();
+        }
+      }
+      return 0;
+    } catch (Errno e) {
+      System.err.println("burrow gofer: " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    } finally {
+      Sys.close(listenFd);
+      mounts.forEach(ServedMount::close);
+    }
+  }
+
+  /** A listening AF_UNIX stream socket, for {@code --serve-unix}. */
+  static final class UnixListener {
+    private UnixListener() {}
+
+    static int listen(String path) throws Errno {
+      byte[] p = path.getBytes(StandardCharsets.UTF_8);
+      if (p.length >= 108) {
+        throw new Errno(36, "socket path too long: " + path);
+      }
+      byte[] addr = new byte[2 + 108];
+      addr[0] = (byte) Sys.AF_UNIX; // sa_family, little-endian u16
+      System.arraycopy(p, 0, addr, 2, p.length);
+      try { // a stale socket of an earlier run is replaced; any other file is left alone
+        if (Sys.statx(Sys.AT_FDCWD, path, Sys.AT_SYMLINK_NOFOLLOW).fileType() == Sys.S_IFSOCK) {
+          Sys.unlinkat(Sys.AT_FDCWD, path, 0);
+        }
+      } catch (Errno e) {
+        // nothing there
+      }
+      int fd = (int) Sys.checked(Sys.C.socket(Sys.AF_UNIX, Sys.SOCK_STREAM | Sys.SOCK_CLOEXEC, 0), "socket");
+      try {
+        Sys.checked(Sys.C.bind(fd, addr, 2 + p.length + 1), "bind " + path);
+        Sys.checked(Sys.C.listen(fd, 64), "listen " + path);
+        return fd;
+      } catch (Errno e) {
+        Sys.close(fd);
+        throw e;
+      }
+    }
+
+    static int accept(int listenFd) throws Errno {
+      while (true) {
+        int c = Sys.C.accept4(listenFd, 0, 0, Sys.SOCK_CLOEXEC);
+        if (c >= 0) {
+          return c;
+        }
+        int e = Sys.errno();
+        if (e != 4 && e != 103 && e != 11) { // EINTR, ECONNABORTED, EAGAIN
+          throw new Errno(e, "accept");
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.burrow.fs.gofer.client;
+
+import io.burrow.fs.gofer.p9.Codec;
+import io.burrow.fs.gofer.p9.Message;
+import io.burrow.fs.gofer.p9.P9;
+import io.burrow.fs.gofer.p9.P9ProtocolException;
+import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Sys;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A 9P2000.L client over a connected stream socket fd. Thread-safe and tag-multiplexed: any number
+ * of threads may call {@link #call} at once (up to {@link #MAX_TAGS} outstanding requests); one
+ * reader thread matches replies to callers by tag. Rlerror replies surface as {@link Errno} with the
+ * server's errno.
+ *
+ * <p>Owns its fd from construction; {@link #close()} shuts the socket down, fails outstanding
+ * calls, waits for the reader and closes the fd, once. Reply payloads ({@code Rread},
+ * {@code Rreaddir}) are private copies the caller may keep.
+ */
+public final class NinePClient implements AutoCloseable {
+  public static final int MAX_TAGS = 1024;
+
+  private final int fd;
+  private final int msize;
+  private final ConcurrentHashMap<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+  private final Semaphore tags = new Semaphore(MAX_TAGS);
+  private final AtomicInteger nextTag = new AtomicInteger();
+  private final Object writeLock = new Object();
+  private final ByteBuffer out;
+  private final Thread reader;
+  private volatile IOException failure;
+  private boolean closed; // guarded by this
+
+  /** An outstanding request: its tag (for Tflush) and its reply. */
+  public record Pending(int tag, CompletableFuture<Message> reply) {}
+
+  private NinePClient(int fd, int msize) {
+    this.fd = fd;
+    this.msize = msize;
+    this.out = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+    this.reader = new Thread(this::readLoop, "9p-client-" + fd);
+    this.reader.setDaemon(true);
+  }
+
+  /**
+   * Negotiates 9P2000.L with at most {@code msize} on {@code fd} (taking ownership of it) and
+   * returns a ready client; closes the fd when negotiation fails.
+   */
+  public static NinePClient connect(int fd, int msize) throws IOException {
+    ByteBuffer b = ByteBuffer.allocateDirect(Math.max(msize, 8192)).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      Codec.encode(P9.NOTAG, new Message.Tversion(msize, P9.VERSION), b);
+      sendAll(fd, b, b.position());
+      Codec.Frame f = readFrame(fd, b, b.capacity());
+      if (f == null) {
+        throw new IOException("server hung up during version negotiation");
+      }
+      if (!(f.message() instanceof Message.Rversion rv) || !rv.version().equals(P9.VERSION)) {
+        throw new IOException("server does not speak 9P2000.L: " + f.message());
+      }
+      int negotiated = (int) Math.min(Integer.toUnsignedLong(rv.msize()), msize);
+      NinePClient c = new NinePClient(fd, negotiated);
+      c.reader.start();
+      return c;
+    } catch (IOException | P9ProtocolException | RuntimeException e) {
+      Sys.close(fd);
+      throw e instanceof IOException io ? io : new IOException("version negotiation failed: " + e.getMessage(), e);
+    }
+  }
+
+  public int msize() {
+    return msize;
+  }
+
+  /** The largest Tread/Twrite payload that fits in one message. */
+  public int iounit() {
+    return msize - P9.IOHDRSZ;
+  }
+
+  /** Sends a request without waiting; the reply (or Rlerror) completes the returned future. */
+  public Pending send(Message request) throws IOException {
+    IOException f = failure;
+    if (f != null) {
+      throw new IOException("connection failed", f);
+    }
+    try {
+      tags.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    int tag;
+    CompletableFuture<Message> fut = new CompletableFuture<>();
+    do {
+      tag = nextTag.getAndIncrement() & 0x7fff;
+    } while (pending.putIfAbsent(tag, fut) != null);
+    int t = tag;
+    fut.whenComplete((r, e) -> {
+      pending.remove(t, fut);
+      tags.release();
+    });
+    synchronized (writeLock) {
+      out.clear();
+      try {
+        Codec.encode(tag, request, out);
+        sendAll(fd, out, out.position());
+      } catch (P9ProtocolException | IOException e) {
+        fut.completeExceptionally(e);
+        throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+      }
+    }
+    if (failure != null) {
+      fut.completeExceptionally(failure);
+    }
+    return new Pending(tag, fut);
+  }
+
+  /** Sends a request and waits for its reply; Rlerror becomes {@link Errno}. */
+  public Message call(Message request) throws IOException {
+    return await(send(request).reply(), request);
+  }
+
+  /** Like {@link #call}, checking the reply type. */
+  public <R extends Message> R call(Message request, Class<R> replyType) throws IOException {
+    Message r = call(request);
+    if (!replyType.isInstance(r)) {
+      throw new IOException("expected " + replyType.getSimpleName() + " for " + request + ", got " + r);
+    }
+    return replyType.cast(r);
+  }
+
+  /** Waits for a reply obtained from {@link #send}. */
+  public static Message await(CompletableFuture<Message> reply, Message request) throws IOException {
+    Message r;
+    try {
+      r = reply.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    }
+    if (r instanceof Message.Rlerror err) {
+      throw new Errno(err.ecode(), request.getClass().getSimpleName());
+    }
+    return r;
+  }
+
+  private void readLoop() {
+    ByteBuffer in = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      while (true) {
+        Codec.Frame f = readFrame(fd, in, msize);
+        if (f == null) {
+          throw new IOException("server closed the connection");
+        }
+        CompletableFuture<Message> fut = pending.get(f.tag());
+        if (fut != null) {
+          fut.complete(f.message());
+        }
+      }
+    } catch (IOException | P9ProtocolException e) {
+      failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+      pending.values().forEach(p -> p.completeExceptionally(failure));
+    }
+  }
+
+  /** Reads one frame into {@code buf} and decodes a private copy of it; null at EOF. */
+  private static Codec.Frame readFrame(int fd, ByteBuffer buf, int max) throws IOException, P9ProtocolException {
+    if (!readFully(fd, buf, 0, 4)) {
+      return null;
+    }
+    int size = Codec.checkSize(Integer.toUnsignedLong(buf.order(ByteOrder.LITTLE_ENDIAN).getInt(0)), max);
+    if (!readFully(fd, buf, 4, size - 4)) {
+      throw new IOException("server hung up inside a frame");
+    }
+    ByteBuffer copy = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    copy.put(buf.duplicate().position(0).limit(size)).flip();
+    return Codec.decode(copy, max);
+  }
+
+  private static boolean readFully(int fd, ByteBuffer b, int off, int len) throws Errno {
+    int done = 0;
+    while (done < len) {
+      long n = Sys.read(fd, b, off + done, len - done);
+      if (n == 0) {
+        return false;
+      }
+      done += (int) n;
+    }
+    return true;
+  }
+
+  private static void sendAll(int fd, ByteBuffer b, int len) throws Errno {
+    int done = 0;
+    while (done < len) {
+      done += (int) Sys.send(fd, b, done, len - done);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Sys.C.shutdown(fd, 2);
+    }
+    try {
+      reader.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Sys.close(fd);
+  }
+}

@@ -1,0 +1,132 @@
+package io.burrow.fs.gofer.server;
+
+import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Sys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Confines the gofer process once its mount roots are open, as far as a JVM allows: no_new_privs;
+ * chroot into an empty, already deleted directory, so that no absolute path reaches any file and
+ * nothing can be created at "/" (all served files are reached through the root fds opened
+ * before); and capabilities reduced to the file-ownership ones a file server needs.
+ *
+ * <p>Capabilities are per thread in Linux, so {@link #apply} must run on the thread that will
+ * create the server's threads, before it creates them: threads inherit the reduced set. JVM
+ * threads that already exist (GC, JIT, reference handling) keep theirs; they never touch served
+ * files. Each step that the environment refuses (no CAP_SYS_CHROOT outside a user namespace, for
+ * instance) is reported in the returned list rather than failing the gofer.
+ */
+public final class Confinement {
+  private Confinement() {}
+
+  private static final int PR_SET_NO_NEW_PRIVS = 38, PR_CAPBSET_DROP = 24, PR_SET_DUMPABLE = 4;
+  /** CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID. */
+  static final long KEEP_CAPS = 0b11111L;
+  private static final int LAST_CAP = 40;
+
+  /** Applies every step; returns what could not be done (empty when fully confined). */
+  public static List<String> apply() {
+    List<String> skipped = new ArrayList<>();
+    warmUp();
+    if (Sys.C.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+      skipped.add("no_new_privs: errno " + Sys.errno());
+    }
+    // Not dumpable: other processes of the same uid cannot ptrace or read /proc/PID/fd of the gofer.
+    Sys.C.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    try {
+      chrootEmpty();
+    } catch (IOException e) {
+      skipped.add("chroot: " + e.getMessage());
+    }
+    try {
+      dropCaps();
+    } catch (Errno e) {
+      skipped.add("capabilities: " + e.getMessage());
+    }
+    return skipped;
+  }
+
+  /**
+   * Loads what the JVM would otherwise read from disk after the chroot: every class of the gofer
+   * (a class path directory is read lazily, file by file), the logging binding, time zones and
+   * charsets. Jar files already open stay readable through their open fds.
+   */
+  static void warmUp() {
+    java.time.ZonedDateTime.now().toString();
+    java.nio.charset.Charset.availableCharsets();
+    org.slf4j.LoggerFactory.getLogger(Confinement.class).debug("confining the gofer");
+    ClassLoader loader = Confinement.class.getClassLoader();
+    for (String name : goferClassNames()) {
+      try {
+        Class.forName(name, !name.equals("io.burrow.fs.gofer.GoferFileAccess"), loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        // a class that cannot load now would not load later either
+      }
+    }
+  }
+
+  private static List<String> goferClassNames() {
+    List<String> names = new ArrayList<>();
+    try {
+      java.net.URL src = Confinement.class.getProtectionDomain().getCodeSource().getLocation();
+      Path base = Path.of(src.toURI());
+      String prefix = "io/burrow/fs/gofer/";
+      if (Files.isDirectory(base)) {
+        try (var walk = Files.walk(base.resolve(prefix))) {
+          walk.filter(p -> p.toString().endsWith(".class")).forEach(p ->
+              names.add(base.relativize(p).toString().replace('/', '.').replaceAll("\\.class$", "")));
+        }
+      } else {
+        try (var jar = new java.util.jar.JarFile(base.toFile())) {
+          jar.stream().map(java.util.jar.JarEntry::getName)
+              .filter(n -> n.startsWith(prefix) && n.endsWith(".class"))
+              .forEach(n -> names.add(n.replace('/', '.').replaceAll("\\.class$", "")));
+        }
+      }
+    } catch (Exception e) {
+      // best effort: classes not preloaded will fail loudly when first used
+    }
+    return names;
+  }
+
+  private static void chrootEmpty() throws IOException {
+    Path empty = Files.createTempDirectory("burrow-gofer-root");
+    try {
+      Sys.checked(Sys.C.chdir(Sys.cstr(empty.toString())), "chdir " + empty);
+    } finally {
+      Files.delete(empty); // the process root becomes a deleted, empty directory
+    }
+    Sys.checked(Sys.C.chroot(Sys.cstr(".")), "chroot");
+    Sys.checked(Sys.C.chdir(Sys.cstr("/")), "chdir /");
+  }
+
+  private static void dropCaps() throws Errno {
+    int[] header = {0x20080522, 0};
+    int[] data = new int[6];
+    Sys.checked(Sys.C.capget(header, data), "capget");
+    long permitted = (data[1] & 0xffffffffL) | ((long) data[4] << 32);
+    if ((permitted & (1L << 8)) != 0) { // CAP_SETPCAP: shrink the bounding set too
+      for (int cap = 0; cap <= LAST_CAP; cap++) {
+        if ((KEEP_CAPS & (1L << cap)) == 0) {
+          Sys.C.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+        }
+      }
+    }
+    long keep = permitted & KEEP_CAPS;
+    int lo = (int) keep, hi = (int) (keep >>> 32);
+    int[] set = {lo, lo, 0, hi, hi, 0};
+    Sys.checked(Sys.C.capset(header, set), "capset");
+  }
+
+  /** The effective capability mask of the calling thread. */
+  public static long effectiveCaps() throws Errno {
+    int[] header = {0x20080522, 0};
+    int[] data = new int[6];
+    Sys.checked(Sys.C.capget(header, data), "capget");
+    return (data[0] & 0xffffffffL) | ((long) data[3] << 32);
+  }
+}

@@ -1,0 +1,335 @@
+package io.burrow.fs.gofer.server;
+
+import io.burrow.fs.gofer.p9.Codec;
+import io.burrow.fs.gofer.p9.Message;
+import io.burrow.fs.gofer.p9.P9;
+import io.burrow.fs.gofer.p9.P9ProtocolException;
+import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Sys;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One 9P connection on a connected stream socket fd, which it owns and closes when it ends. A
+ * single reader thread reads frames and hands each request to the shared worker pool, so replies
+ * go out by tag in completion order; a write lock keeps reply frames whole. Tversion and Tflush
+ * are handled on the reader thread.
+ *
+ * <p>Bounds: at most {@link #MAX_INFLIGHT} requests are in progress per connection (the reader
+ * stops reading until one finishes), each frame is at most the negotiated msize, and every frame
+ * buffer comes from a per-connection pool of at most MAX_INFLIGHT buffers. A frame whose header
+ * is readable but whose body is malformed gets an Rlerror; a frame whose size is out of range ends
+ * the connection (its framing is lost). Nothing here affects other connections.
+ */
+public final class Connection {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  static final int MAX_INFLIGHT = 32;
+  /** The frame limit before Tversion has negotiated one. */
+  private static final int INITIAL_MSIZE = 8192;
+
+  private final int fd;
+  private final String name;
+  private final FileOps ops;
+  private final Executor workers;
+  private final int maxMsize;
+  private final Semaphore permits = new Semaphore(MAX_INFLIGHT);
+  private final ConcurrentLinkedQueue<ByteBuffer> freeFrames = new ConcurrentLinkedQueue<>();
+  private final ConcurrentHashMap<Integer, Request> inflight = new ConcurrentHashMap<>();
+  private final Object writeLock = new Object();
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private volatile int msize = INITIAL_MSIZE;
+  private volatile boolean broken;
+  private boolean closed; // guarded by this
+
+  /** A request in progress; replies and flush callbacks are ordered by its monitor. */
+  private static final class Request {
+    final int tag;
+    boolean done;
+    List<Runnable> after;
+
+    Request(int tag) {
+      this.tag = tag;
+    }
+  }
+
+  Connection(int fd, String name, ServedMount mount, Executor workers, int maxMsize) {
+    this.fd = fd;
+    this.name = name;
+    this.ops = new FileOps(mount);
+    this.workers = workers;
+    this.maxMsize = maxMsize;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Blocks until the connection has ended and its fd and fids are released. */
+  public void awaitEnd() throws InterruptedException {
+    ended.await();
+  }
+
+  public boolean hasEnded() {
+    return ended.getCount() == 0;
+  }
+
+  /** Ends the connection from outside: wakes the reader, which then releases everything. */
+  public void shutdown() {
+    synchronized (this) {
+      if (!closed) {
+        Sys.C.shutdown(fd, 2);
+      }
+    }
+  }
+
+  /** The reader loop; returns when the peer hangs up or breaks the protocol. */
+  void run() {
+    try {
+      readLoop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Errno e) {
+      if (e.errno() != 104) { // ECONNRESET is an ordinary hang-up
+        log.debug("{}: {}", name, e.getMessage());
+      }
+    } catch (P9ProtocolException e) {
+      log.warn("{}: closing connection: {}", name, e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("{}: reader failed", name, e);
+    } finally {
+      finish();
+    }
+  }
+
+  private void readLoop() throws InterruptedException, Errno, P9ProtocolException {
+    while (!broken) {
+      permits.acquire();
+      ByteBuffer frame = takeFrame();
+      boolean dispatched = false;
+      try {
+        if (!readFully(frame, 0, 4)) {
+          return;
+        }
+        int size = Codec.checkSize(Integer.toUnsignedLong(frame.getInt(0)), msize);
+        if (!readFully(frame, 4, size - 4)) {
+          throw new P9ProtocolException("peer hung up inside a frame");
+        }
+        frame.position(0).limit(size);
+        Codec.Frame f;
+        try {
+          f = Codec.decode(frame, msize);
+        } catch (P9ProtocolException e) {
+          if (e.tag() < 0) {
+            throw e;
+          }
+          log.debug("{}: bad frame: {}", name, e.getMessage());
+          reply(e.tag(), new Message.Rlerror(e.errno()));
+          continue;
+        }
+        Message m = f.message();
+        switch (m.type()) {
+          case P9.TVERSION -> version(f.tag(), (Message.Tversion) m);
+          case P9.TFLUSH -> flush(f.tag(), ((Message.Tflush) m).oldtag());
+          default -> {
+            if (!P9.isRequest(m.type())) {
+              reply(f.tag(), new Message.Rlerror(P9.EINVAL));
+              continue;
+            }
+            Request r = new Request(f.tag());
+            inflight.put(f.tag(), r);
+            ByteBuffer held = frame;
+            workers.execute(() -> work(r, m, held));
+            dispatched = true;
+          }
+        }
+      } finally {
+        if (!dispatched) {
+          giveBack(frame);
+        }
+      }
+    }
+  }
+
+  private ByteBuffer takeFrame() {
+    ByteBuffer b = freeFrames.poll();
+    int need = msize;
+    if (b == null || b.capacity() < need) {
+      b = ByteBuffer.allocateDirect(need).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    b.clear();
+    return b;
+  }
+
+  private void giveBack(ByteBuffer frame) {
+    if (frame.capacity() >= msize) {
+      freeFrames.offer(frame);
+    }
+    permits.release();
+  }
+
+  private boolean readFully(ByteBuffer b, int off, int len) throws Errno {
+    int done = 0;
+    while (done < len) {
+      long n;
+      try {
+        n = Sys.read(fd, b, off + done, len - done);
+      } catch (Errno e) {
+        if (e.errno() == 4) {
+          continue; // EINTR
+        }
+        throw e;
+      }
+      if (n == 0) {
+        return false;
+      }
+      done += (int) n;
+    }
+    return true;
+  }
+
+  private void version(int tag, Message.Tversion t) throws InterruptedException {
+    // Tversion resets the session: wait until every other request is done, then drop all fids.
+    permits.acquire(MAX_INFLIGHT - 1);
+    try {
+      ops.clunkAll();
+      long client = Integer.toUnsignedLong(t.msize());
+      if (!t.version().startsWith(P9.VERSION) || client < 512) {
+        reply(tag, new Message.Rversion(t.msize(), "unknown"));
+        return;
+      }
+      int negotiated = (int) Math.min(client, maxMsize);
+      msize = negotiated;
+      freeFrames.clear();
+      reply(tag, new Message.Rversion(negotiated, P9.VERSION));
+    } finally {
+      permits.release(MAX_INFLIGHT - 1);
+    }
+  }
+
+  private void flush(int tag, int oldtag) {
+    Request r = inflight.get(oldtag);
+    if (r != null) {
+      synchronized (r) {
+        if (!r.done) {
+          // Rflush must follow the original reply, so send it once that reply is out.
+          if (r.after == null) {
+            r.after = new ArrayList<>(1);
+          }
+          r.after.add(() -> reply(tag, new Message.Rflush()));
+          return;
+        }
+      }
+    }
+    reply(tag, new Message.Rflush());
+  }
+
+  private void work(Request r, Message m, ByteBuffer frame) {
+    try {
+      ByteBuffer out = Buffers.out(msize);
+      Message replyMsg;
+      try {
+        replyMsg = ops.handle(r.tag, m, out);
+      } catch (Errno e) {
+        replyMsg = new Message.Rlerror(e.errno());
+      } catch (RuntimeException e) {
+        log.error("{}: {} failed", name, FileOps.describe(m), e);
+        replyMsg = new Message.Rlerror(P9.EIO);
+      }
+      if (replyMsg != null) {
+        encode(r.tag, replyMsg, out);
+      }
+      List<Runnable> after;
+      synchronized (r) {
+        send(out, out.position());
+        r.done = true;
+        inflight.remove(r.tag, r);
+        after = r.after;
+      }
+      if (after != null) {
+        after.forEach(Runnable::run);
+      }
+    } finally {
+      giveBack(frame);
+    }
+  }
+
+  private void encode(int tag, Message m, ByteBuffer out) {
+    out.clear().limit(msize);
+    try {
+      Codec.encode(tag, m, out);
+    } catch (P9ProtocolException e) {
+      out.clear().limit(msize);
+      try {
+        Codec.encode(tag, new Message.Rlerror(P9.ERANGE), out);
+      } catch (P9ProtocolException impossible) {
+        throw new IllegalStateException(impossible);
+      }
+    }
+  }
+
+  private void reply(int tag, Message m) {
+    ByteBuffer out = Buffers.out(msize);
+    encode(tag, m, out);
+    send(out, out.position());
+  }
+
+  private void send(ByteBuffer out, int len) {
+    synchronized (writeLock) {
+      if (broken) {
+        return;
+      }
+      int done = 0;
+      while (done < len) {
+        try {
+          done += (int) Sys.send(fd, out, done, len - done);
+        } catch (Errno e) {
+          if (e.errno() == 4) {
+            continue;
+          }
+          broken = true;
+          Sys.C.shutdown(fd, 2); // wakes the reader, which ends the connection
+          return;
+        }
+      }
+    }
+  }
+
+  private void finish() {
+    Sys.C.shutdown(fd, 2);
+    try {
+      permits.acquireUninterruptibly(MAX_INFLIGHT); // every worker of this connection is done
+      ops.clunkAll();
+      freeFrames.clear();
+      synchronized (this) {
+        closed = true;
+        Sys.close(fd);
+      }
+    } finally {
+      ended.countDown();
+    }
+  }
+
+  /** Per-worker-thread reply buffers, grown to the largest msize seen. */
+  static final class Buffers {
+    private static final ThreadLocal<ByteBuffer> OUT = new ThreadLocal<>();
+
+    static ByteBuffer out(int msize) {
+      ByteBuffer b = OUT.get();
+      if (b == null || b.capacity() < msize) {
+        b = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+        OUT.set(b);
+      }
+      b.clear().limit(msize);
+      return b;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.burrow.fs.gofer.server;
+
+import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Sys;
+
+/**
+ * One served directory: its host path (for messages only), an O_PATH fd of it opened before the
+ * gofer confined itself, and whether every mutating request is refused with EROFS. Owns
+ * {@link #rootFd}; {@link #close()} closes it. Immutable apart from closing; thread-safe.
+ */
+public final class ServedMount implements AutoCloseable {
+  private final String hostPath;
+  private final boolean readOnly;
+  private int rootFd;
+  /** For a single-file mount: the file's name in the directory {@link #rootFd} refers to. */
+  private final String fileName;
+
+  private ServedMount(String hostPath, boolean readOnly, int rootFd, String fileName) {
+    this.hostPath = hostPath;
+    this.readOnly = readOnly;
+    this.rootFd = rootFd;
+    this.fileName = fileName;
+  }
+
+  /**
+   * Opens {@code hostPath} (an absolute path, resolved normally: it is the operator's choice) as a
+   * mount root. A directory is served as a tree; any other file (a file bind mount) is served
+   * alone, with its parent directory kept only to reopen it.
+   */
+  public static ServedMount open(String hostPath, boolean readOnly) throws Errno {
+    int fd = Sys.openat(Sys.AT_FDCWD, hostPath, Sys.O_PATH, 0);
+    try {
+      if (Sys.fstat(fd).isDir()) {
+        return new ServedMount(hostPath, readOnly, fd, null);
+      }
+    } catch (Errno e) {
+      Sys.close(fd);
+      throw e;
+    }
+    Sys.close(fd);
+    java.nio.file.Path p = java.nio.file.Path.of(hostPath).toAbsolutePath().normalize();
+    if (p.getParent() == null || p.getFileName() == null) {
+      throw new Errno(22, "cannot serve " + hostPath);
+    }
+    int dir = Sys.openat(Sys.AT_FDCWD, p.getParent().toString(), Sys.O_PATH | Sys.O_DIRECTORY, 0);
+    return new ServedMount(hostPath, readOnly, dir, p.getFileName().toString());
+  }
+
+  public String hostPath() {
+    return hostPath;
+  }
+
+  public boolean readOnly() {
+    return readOnly;
+  }
+
+  /** A new root node for one connection; it owns a dup of the root fd. */
+  Node newRootNode() throws Errno {
+    int fd = Sys.openat2(rootFd, ".", Sys.O_PATH | Sys.O_DIRECTORY, 0, Node.RESOLVE);
+    if (fileName != null) {
+      int ffd = -1;
+      try {
+        ffd = Sys.openat2(rootFd, fileName, Sys.O_PATH | Sys.O_NOFOLLOW, 0, Node.RESOLVE);
+        return Node.fileRoot(fd, fileName, ffd);
+      } catch (Errno e) {
+        Sys.close(fd);
+        Sys.close(ffd);
+        throw e;
+      }
+    }
+    try {
+      return Node.root(fd);
+    } catch (Errno e) {
+      Sys.close(fd);
+      throw e;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    Sys.close(rootFd);
+    rootFd = -1;
+  }
+
+  @Override
+  public String toString() {
+    return hostPath + (readOnly ? " (ro)" : "");
+  }
+}

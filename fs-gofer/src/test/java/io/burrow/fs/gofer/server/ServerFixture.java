@@ -1,0 +1,52 @@
+package io.burrow.fs.gofer.server;
+
+import io.burrow.fs.gofer.client.NinePClient;
+import io.burrow.fs.gofer.p9.Message;
+import io.burrow.fs.gofer.p9.P9;
+import io.burrow.fs.gofer.p9.Qid;
+import io.burrow.fs.gofer.sys.Sys;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** An in-process server on a real socketpair, serving one directory; closes everything it opened. */
+final class ServerFixture implements AutoCloseable {
+  final NinePServer server = new NinePServer();
+  final ServedMount mount;
+  private final List<NinePClient> clients = new ArrayList<>();
+  private final List<Connection> connections = new ArrayList<>();
+
+  ServerFixture(Path root, boolean readOnly) throws Exception {
+    mount = ServedMount.open(root.toString(), readOnly);
+  }
+
+  NinePClient connect() throws Exception {
+    return connect(65536);
+  }
+
+  NinePClient connect(int msize) throws Exception {
+    int[] sv = Sys.socketpair();
+    connections.add(server.serve(sv[0], mount));
+    NinePClient c = NinePClient.connect(sv[1], msize);
+    clients.add(c);
+    return c;
+  }
+
+  /** A raw connection: the client end's fd, for hostile frames. The caller closes it. */
+  int connectRaw() throws Exception {
+    int[] sv = Sys.socketpair();
+    connections.add(server.serve(sv[0], mount));
+    return sv[1];
+  }
+
+  static Qid attach(NinePClient c, int fid, String aname) throws Exception {
+    return c.call(new Message.Tattach(fid, P9.NOFID, "root", aname, 0), Message.Rattach.class).qid();
+  }
+
+  @Override
+  public void close() throws Exception {
+    clients.forEach(NinePClient::close);
+    server.close();
+    mount.close();
+  }
+}
