@@ -63,6 +63,36 @@ public final class Burrow {
     return Duration.ofSeconds(Long.getLong("burrow.it.timeout", 60));
   }
 
+  /**
+   * Extra global flags for every invocation, from the system property {@code burrow.it.globalFlags}
+   * (space-separated, e.g. {@code "--file-access gofer"}), so the whole suite can run in another
+   * mode. A flag a test gives itself wins over the same flag here.
+   */
+  static List<String> defaultFlags(List<String> explicit) {
+    String prop = System.getProperty("burrow.it.globalFlags", "").trim();
+    if (prop.isEmpty()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    String[] parts = prop.split("\\s+");
+    for (int i = 0; i < parts.length; i++) {
+      String flag = parts[i];
+      boolean takesValue = i + 1 < parts.length && !parts[i + 1].startsWith("-");
+      String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=')) : flag;
+      boolean overridden = explicit.stream().anyMatch(e -> e.equals(name) || e.startsWith(name + "="));
+      if (!overridden) {
+        out.add(flag);
+        if (takesValue) {
+          out.add(parts[i + 1]);
+        }
+      }
+      if (takesValue) {
+        i++;
+      }
+    }
+    return out;
+  }
+
   public Path root() {
     return root;
   }
@@ -101,6 +131,7 @@ public final class Burrow {
       cmd.add("--root");
       cmd.add(root.toString());
     }
+    cmd.addAll(defaultFlags(globalFlags));
     cmd.addAll(globalFlags);
     cmd.addAll(Arrays.asList(args));
     observer.accept(List.of(args));
