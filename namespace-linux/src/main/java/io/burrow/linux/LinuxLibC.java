@@ -3,10 +3,11 @@ package io.burrow.linux;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.ssize_t;
 
 /**
  * jnr-ffi bindings for the libc calls jnr-posix lacks: mounts and namespaces, process spawning
- * with exact fd control, and poll. Obtain the instance from {@link Native#libc()}. Thread-safe:
+ * with exact fd control, poll, and AF_UNIX sockets with fd passing (see {@link UnixSockets}). Obtain the instance from {@link Native#libc()}. Thread-safe:
  * these are plain C calls; errno is read with {@link Native#errno()} right after a failing call.
  */
 public interface LinuxLibC {
@@ -20,16 +21,30 @@ public interface LinuxLibC {
 
   int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
-  /** syscall(2) with up to four long arguments, for pivot_root and openat2. */
-  long syscall(long number, long a1, long a2, long a3, long a4);
-
+  /** syscall(2) for pivot_root(new_root, put_old): glibc has no wrapper. */
   long syscall(long number, String a1, String a2);
 
+  /** syscall(2) for openat2(dirfd, path, struct open_how *, size): glibc has no wrapper. */
   long syscall(long number, int dirfd, String path, Pointer how, long size);
 
   int socketpair(int domain, int type, int protocol, @Out int[] fds);
 
   int fcntl(int fd, int cmd, int arg);
+
+  int socket(int domain, int type, int protocol);
+
+  int bind(int fd, Pointer addr, int addrlen);
+
+  int listen(int fd, int backlog);
+
+  /** addr and addrlen may be null. */
+  int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
+
+  int connect(int fd, Pointer addr, int addrlen);
+
+  @ssize_t long sendmsg(int fd, Pointer msg, int flags);
+
+  @ssize_t long recvmsg(int fd, Pointer msg, int flags);
 
   int close(int fd);
 
@@ -60,4 +75,8 @@ public interface LinuxLibC {
   int sigfillset(Pointer set);
 
   int mkfifo(String path, int mode);
+
+  int chroot(String path);
+
+  int chdir(String path);
 }

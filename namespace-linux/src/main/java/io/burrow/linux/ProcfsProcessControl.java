@@ -16,6 +16,8 @@ import java.util.Optional;
  * process only if its start time matches, so a recycled pid is never signalled. Thread-safe.
  */
 public final class ProcfsProcessControl implements ProcessControl {
+  private static final int PR_SET_NO_NEW_PRIVS = 38;
+
   private record Stat(char state, long startTime) {}
 
   @Override
@@ -93,6 +95,17 @@ public final class ProcfsProcessControl implements ProcessControl {
       // /proc is always listable; an error here leaves the list partial, never wrong
     }
     return members;
+  }
+
+  @Override
+  public void confine(Path emptyRoot) throws IOException {
+    LinuxLibC libc = Native.libc();
+    if (libc.chroot(emptyRoot.toString()) < 0 || libc.chdir("/") < 0) {
+      throw new IOException(Native.error("confine to " + emptyRoot));
+    }
+    if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+      throw new IOException(Native.error("prctl(PR_SET_NO_NEW_PRIVS)"));
+    }
   }
 
   private static Optional<String> pidNamespace(int pid) {

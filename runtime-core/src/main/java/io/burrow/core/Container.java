@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class Container implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Container.class);
   static final String START_GATE = "exec.fifo";
+  public static final String FILE_SERVER_ANNOTATION = "dev.burrow.file-server";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -68,11 +71,21 @@ public final class Container implements AutoCloseable {
     return record.status();
   }
 
+  /**
+   * The OCI state. A container with a file server also reports, in the annotation
+   * {@value #FILE_SERVER_ANNOTATION}, whether that server is {@code running} or has {@code exited}:
+   * without it the container's file operations fail with EIO.
+   */
   public ContainerState state() {
     Status status = status();
     int pid = status == Status.STOPPED || record.init() == null ? 0 : record.init().pid();
+    Map<String, String> annotations = record.annotations();
+    if (record.fileServer() != null) {
+      annotations = new TreeMap<>(annotations == null ? Map.of() : annotations);
+      annotations.put(FILE_SERVER_ANNOTATION, services.processes().isAlive(record.fileServer()) ? "running" : "exited");
+    }
     return new ContainerState(ContainerState.OCI_VERSION, record.id(), status, pid, record.bundle(), record.rootfs(),
-        record.created(), record.owner(), record.annotations());
+        record.created(), record.owner(), annotations);
   }
 
   /** Lets the init run the program, as {@code burrow start}. Only a created container can start. */

@@ -1,6 +1,7 @@
 package io.burrow.core;
 
 import io.burrow.api.launch.InitPlan;
+import io.burrow.api.spec.IdMapping;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
@@ -58,7 +59,7 @@ public final class Containers {
     Container container = new Container(services, lock, record);
     boolean created = false;
     try {
-      FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), services.config(),
+      FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), lock.dir(), services.config(),
           services.burrowCommand(), services.launcher());
       // As the seed's Create: the file server first, then the sandbox with the server's io files.
       try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
@@ -67,8 +68,8 @@ public final class Containers {
                 () -> new ContainerException("the file server of container '" + id + "' exited at once"))
             : null;
         container.save(record.withProcesses(Status.CREATING, null, null, server));
-        services.launcher().createStartGate(container.startGate(), hostId(spec.linux.uidMappings),
-            hostId(spec.linux.gidMappings));
+        services.launcher().createStartGate(container.startGate(), IdMapping.hostIdOf(spec.linux.uidMappings, 0),
+            IdMapping.hostIdOf(spec.linux.gidMappings, 0));
         if (fileAccess.needsSandboxProcess()) {
           Sandbox.Started started = Sandbox.start(services, bundle, lock.dir(), ioFiles,
               sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)));
@@ -178,19 +179,7 @@ public final class Containers {
     return status;
   }
 
-  /** The host id that container id 0 maps to (0 without a mapping). */
-  private static long hostId(List<io.burrow.api.spec.IdMapping> mappings) {
-    if (mappings != null) {
-      for (io.burrow.api.spec.IdMapping m : mappings) {
-        if (m.containerId == 0) {
-          return m.hostId;
-        }
-      }
-    }
-    return 0;
-  }
-
-  private static <T> List<T> nullToEmpty(List<T> list) {
+  static <T> List<T> nullToEmpty(List<T> list) {
     return list == null ? List.of() : list;
   }
 

@@ -37,6 +37,8 @@ import java.util.OptionalInt;
  */
 public final class Sandbox {
   static final String CONTROL_SOCKET = "sandbox.sock";
+  /** An empty directory the sandbox confines itself to once the init runs. */
+  static final String EMPTY_ROOT = "sandbox-root";
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
 
   /** The sandbox process and the container init it started. */
@@ -55,6 +57,7 @@ public final class Sandbox {
       throws ContainerException, IOException, LaunchException {
     Spec spec = bundle.spec();
     Path control = stateDir.resolve(CONTROL_SOCKET);
+    Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(control));
       // The sandbox runs as the container's root, which may be any host uid.
@@ -69,7 +72,8 @@ public final class Sandbox {
       }
       ProcessId sandbox = services.launcher().launch(new LaunchRequest("sandbox",
           InitPlanner.sandboxPlan(spec, argv, List.of("PATH=" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"))),
-          nullToEmpty(spec.linux.uidMappings), nullToEmpty(spec.linux.gidMappings), ioFiles.files()));
+          Containers.nullToEmpty(spec.linux.uidMappings), Containers.nullToEmpty(spec.linux.gidMappings),
+          ioFiles.files()));
       recorder.record(sandbox);
       String report = awaitReport(services, server, sandbox);
       if (report.startsWith("PID ")) {
@@ -118,13 +122,14 @@ public final class Sandbox {
   public static int boot(RuntimeServices services, String id, Path bundleDir, Path control, List<IoFile> ioFiles)
       throws ContainerException {
     Bundle bundle = io.burrow.core.bundle.BundleLoader.load(bundleDir);
+    Path stateDir = services.store().root().resolve(id);
     ProcessId init;
     try (SocketChannel report = SocketChannel.open(UnixDomainSocketAddress.of(control))) {
       try {
         FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
         FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(),
-            services.config(), services.burrowCommand(), services.launcher());
-        Path gate = services.store().root().resolve(id).resolve(Container.START_GATE);
+            stateDir, services.config(), services.burrowCommand(), services.launcher());
+        Path gate = stateDir.resolve(Container.START_GATE);
         init = Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
             gate, true);
       } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
@@ -133,10 +138,13 @@ public final class Sandbox {
       }
       writeLine(report, "PID " + init.pid());
     } catch (IOException e) {
+      // The init, if any, dies with us (PDEATHSIG).
       throw new ContainerException("sandbox of container '" + id + "': cannot report to " + control + ": "
           + e.getMessage(), e);
     }
     try {
+      // From here the sandbox reaches files only through the fds it holds: the io files.
+      services.processes().confine(stateDir.resolve(EMPTY_ROOT));
       return services.processes().waitForExit(init);
     } catch (IOException e) {
       throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
@@ -159,10 +167,6 @@ public final class Sandbox {
     }
     buf.flip();
     return StandardCharsets.UTF_8.decode(buf).toString().trim();
-  }
-
-  private static <T> List<T> nullToEmpty(List<T> list) {
-    return list == null ? List.of() : list;
   }
 
   private static void sleepQuietly(long millis) {

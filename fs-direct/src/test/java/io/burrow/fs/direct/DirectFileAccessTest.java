@@ -24,7 +24,7 @@ class DirectFileAccessTest {
   private static final Path BUNDLE = Path.of("/bundles/b1");
 
   private static FileAccessContext context(Spec spec) {
-    return new FileAccessContext("c1", spec, BUNDLE, BUNDLE.resolve("rootfs"), Config.defaults(), List.of(), null);
+    return new FileAccessContext("c1", spec, BUNDLE, BUNDLE.resolve("rootfs"), BUNDLE.resolve("state"), Config.defaults(), List.of(), null);
   }
 
   @Test

@@ -15,10 +15,20 @@ import io.burrow.api.spi.LaunchRequest;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.api.spi.ServedMounts;
+import io.burrow.fs.gofer.client.NinePClient;
+import io.burrow.fs.gofer.fuse.FuseBridge;
+import io.burrow.fs.gofer.fuse.FuseMount;
+import io.burrow.fs.gofer.p9.Message;
+import io.burrow.fs.gofer.p9.P9;
 import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.Native;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -34,6 +44,13 @@ import java.util.OptionalInt;
  * holds its own copies); the returned sandbox ends belong to the caller. Stateless; thread-safe.
  */
 public final class GoferFileAccess implements FileAccess {
+  /** Under the state directory: the sandbox's tmpfs with its FUSE mounts. */
+  static final String SANDBOX_DIR = "sandbox";
+  /** Under the state directory: a private FUSE device node for a sandbox whose root is not host root. */
+  static final String FUSE_DEVICE = "fuse";
+  private static final int MSIZE = 1 << 20;
+  private static final long MS_NOSUID = 2, MS_NODEV = 4;
+
   @Override
   public String name() {
     return "gofer";
@@ -77,6 +94,7 @@ public final class GoferFileAccess implements FileAccess {
   @Override
   public IoFiles createIoFiles(FileAccessContext ctx) throws IOException {
     Spec spec = ctx.spec();
+    prepareSandboxDirectory(ctx);
     List<Mount> served = ServedMounts.of(spec);
     int count = 1 + served.size();
     List<IoFile> sandboxEnds = new ArrayList<>(count);
@@ -110,14 +128,91 @@ public final class GoferFileAccess implements FileAccess {
     }
   }
 
+  /**
+   * Makes what the sandbox cannot make itself, since it runs as the container's root: the
+   * mount point of its tmpfs and, when that root is not host root, a private {@code /dev/fuse}
+   * node it may open (the device must be opened inside the sandbox's user namespace).
+   */
+  private static void prepareSandboxDirectory(FileAccessContext ctx) throws IOException {
+    Files.createDirectories(ctx.stateDir().resolve(SANDBOX_DIR));
+    long uid = IdMapping.hostIdOf(ctx.spec().linux == null ? null : ctx.spec().linux.uidMappings, 0);
+    long gid = IdMapping.hostIdOf(ctx.spec().linux == null ? null : ctx.spec().linux.gidMappings, 0);
+    if (uid != 0 || gid != 0) {
+      Path node = ctx.stateDir().resolve(FUSE_DEVICE);
+      Sys.mknodat(Sys.AT_FDCWD, node.toString(), Sys.S_IFCHR | 0600, 10, 229);
+      Sys.fchownat(Sys.AT_FDCWD, node.toString(), (int) uid, (int) gid, 0);
+    }
+  }
+
   /** The FUSE servers over the io files live in the sandbox for as long as the container runs. */
   @Override
   public boolean needsSandboxProcess() {
     return true;
   }
 
+  /**
+   * Sandbox side: in the sandbox's own mount namespace, a tmpfs on {@code STATE/sandbox} holds one
+   * FUSE mount per io file ({@code mnt/0} the root, {@code mnt/i} served mount i), each bridged
+   * to the gofer over 9P. With overlay, the root is an overlayfs whose upper layer lives on that
+   * tmpfs, so writes never reach the (read-only) gofer. The bridges run until the process exits.
+   */
   @Override
-  public MountSources mountSources(FileAccessContext ctx, IoFiles ioFiles) {
-    throw new UnsupportedOperationException("gofer mounts need the sandbox (issue 4)");
+  public MountSources mountSources(FileAccessContext ctx, IoFiles ioFiles) throws IOException {
+    Path work = ctx.stateDir().resolve(SANDBOX_DIR);
+    mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+    Path device = Files.exists(ctx.stateDir().resolve(FUSE_DEVICE)) ? ctx.stateDir().resolve(FUSE_DEVICE) : FuseMount.DEVICE;
+    List<Mount> served = ServedMounts.of(ctx.spec());
+    List<Path> mounted = new ArrayList<>();
+    for (int i = 0; i < ioFiles.files().size(); i++) {
+      Path target = work.resolve("mnt").resolve(Integer.toString(i));
+      NinePClient client = NinePClient.connect(Sys.C.dup(ioFiles.files().get(i).fd()), MSIZE);
+      int rootType = rootType(client);
+      Files.createDirectories(target.getParent());
+      if (rootType == Sys.S_IFDIR) {
+        Files.createDirectory(target);
+      } else {
+        Files.createFile(target);
+      }
+      FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, FuseBridge.Options.defaults());
+      mounted.add(target);
+    }
+    String root = mounted.get(0).toString();
+    if (ctx.config().overlay()) {
+      Path upper = Files.createDirectory(work.resolve("upper"));
+      Path workdir = Files.createDirectory(work.resolve("work"));
+      Path merged = Files.createDirectory(work.resolve("merged"));
+      // In a user namespace overlayfs keeps its metadata in user.* xattrs (userxattr), on the tmpfs.
+      String data = "lowerdir=" + root + ",upperdir=" + upper + ",workdir=" + workdir
+          + (hasUserNamespace(ctx.spec()) ? ",userxattr" : "");
+      mount("overlay", merged, "overlay", 0, data);
+      root = merged.toString();
+    }
+    Map<Mount, String> binds = new IdentityHashMap<>();
+    for (int i = 0; i < served.size(); i++) {
+      binds.put(served.get(i), mounted.get(i + 1).toString());
+    }
+    return new MountSources(root, binds);
+  }
+
+  /** The file type of the served root (a directory, or a file for a bind-mounted file), asked over 9P. */
+  private static int rootType(NinePClient client) throws IOException {
+    int probe = 0x7ffffffe;
+    client.call(new Message.Tattach(probe, P9.NOFID, "root", "", 0), Message.Rattach.class);
+    try {
+      return client.call(new Message.Tgetattr(probe, P9.GETATTR_BASIC), Message.Rgetattr.class).mode() & Sys.S_IFMT;
+    } finally {
+      client.call(new Message.Tclunk(probe), Message.Rclunk.class);
+    }
+  }
+
+  private static void mount(String source, Path target, String type, long flags, String data) throws IOException {
+    if (Native.libc().mount(source, target.toString(), type, flags, data) != 0) {
+      throw new IOException(Native.error("mount " + type + " on " + target + " (" + data + ")"));
+    }
+  }
+
+  private static boolean hasUserNamespace(Spec spec) {
+    return spec.linux != null && spec.linux.namespaces != null
+        && spec.linux.namespaces.stream().anyMatch(n -> NamespaceType.USER.specName().equals(n.type));
   }
 }

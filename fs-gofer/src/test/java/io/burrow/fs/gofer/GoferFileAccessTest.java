@@ -118,7 +118,7 @@ class GoferFileAccessTest {
     Config config = Config.defaults().withFileAccess("gofer");
     Config overlay = new Config(config.root(), "gofer", true, true, false, "", Config.LogFormat.TEXT);
     try (ServingLauncher launcher = new ServingLauncher(List.of(rootfs, data))) {
-      FileAccessContext ctx = new FileAccessContext("c1", spec, tmp, rootfs, overlay,
+      FileAccessContext ctx = new FileAccessContext("c1", spec, tmp, rootfs, tmp, overlay,
           List.of("/usr/bin/burrow"), launcher);
       try (IoFiles files = new GoferFileAccess().createIoFiles(ctx)) {
         // the gofer ends were closed once the gofer was launched (the fake launcher holds dups)
@@ -187,7 +187,7 @@ class GoferFileAccessTest {
       @Override
       public void release(Path gate, ProcessId init, Duration timeout) {}
     };
-    FileAccessContext ctx = new FileAccessContext("c2", spec(rootfs, rootfs, null), tmp, rootfs,
+    FileAccessContext ctx = new FileAccessContext("c2", spec(rootfs, rootfs, null), tmp, rootfs, tmp,
         Config.defaults(), List.of("burrow"), failing);
     assertThatThrownBy(() -> new GoferFileAccess().createIoFiles(ctx)).hasMessageContaining("c2")
         .hasMessageContaining("burrow not found");

@@ -71,7 +71,7 @@ class GoferSpawnTest {
     Files.write(bundle.resolve("config.json"), io.burrow.api.spec.SpecIo.toBytes(spec));
     List<String> burrow = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), GoferMain.class.getName());
-    FileAccessContext ctx = new FileAccessContext("spawn1", spec, bundle, rootfs,
+    FileAccessContext ctx = new FileAccessContext("spawn1", spec, bundle, rootfs, tmp,
         Config.defaults().withFileAccess("gofer"), burrow, launcher);
 
     try (IoFiles files = new GoferFileAccess().createIoFiles(ctx)) {

@@ -13,6 +13,8 @@ import java.util.List;
  * @param spec the validated spec; not modified by the plugin
  * @param bundle the absolute bundle directory
  * @param rootfs the absolute host path of the container's root filesystem
+ * @param stateDir a directory private to this container (its state directory), for the plugin's
+ *     own files and mount points; removed with the container
  * @param config the runtime configuration
  * @param burrowCommand the argv prefix that runs burrow itself (e.g. the launcher script), to which
  *     a plugin appends {@code config.toFlags()} and a subcommand such as {@code gofer}
@@ -23,6 +25,7 @@ public record FileAccessContext(
     Spec spec,
     Path bundle,
     Path rootfs,
+    Path stateDir,
     Config config,
     List<String> burrowCommand,
     NamespaceLauncher launcher) {}

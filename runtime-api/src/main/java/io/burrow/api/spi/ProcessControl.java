@@ -26,6 +26,12 @@ public interface ProcessControl {
   /** Every live process in the same pid namespace as {@code process}, itself included. */
   List<ProcessId> pidNamespaceMembers(ProcessId process);
 
+  /**
+   * Confines the calling process to {@code emptyRoot} (chroot, chdir "/") and sets no_new_privs,
+   * so that it reaches no host file by path any more. Fds it holds keep working.
+   */
+  void confine(java.nio.file.Path emptyRoot) throws IOException;
+
   /** Polls with backoff until the process is gone or a zombie; returns false on timeout. */
   boolean awaitDeath(ProcessId process, Duration timeout);
 }

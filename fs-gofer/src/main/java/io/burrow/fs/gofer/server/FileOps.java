@@ -29,6 +29,7 @@ final class FileOps {
   /** At most this many fids per connection, so a client cannot exhaust the gofer's fds. */
   static final int MAX_FIDS = 16384;
   private static final int XATTR_SIZE_MAX = 65536;
+  private static final int XATTR_REPLACE = 2;
   private static final int DOTL_CREATE = 0100, DOTL_EXCL = 0200, DOTL_TRUNC = 01000, DOTL_APPEND = 02000,
       DOTL_NONBLOCK = 04000, DOTL_DSYNC = 010000, DOTL_NOATIME = 01000000, DOTL_SYNC = 04000000;
   private static final ThreadLocal<ByteBuffer> DENTS = ThreadLocal.withInitial(() ->
@@ -770,6 +771,12 @@ final class FileOps {
     Node n = f.node;
     int fd = n.reopen(Sys.O_RDONLY | Sys.O_NONBLOCK);
     try {
+      if (f.xattrPending.length == 0 && f.xattrFlags == XATTR_REPLACE) {
+        // 9P2000.L has no Tremovexattr: Linux v9fs (and the FUSE bridge) remove an attribute with
+        // a zero-length Txattrcreate carrying XATTR_REPLACE.
+        Sys.checked(Sys.C.fremovexattr(fd, Sys.cstr(name)), "fremovexattr " + name);
+        return;
+      }
       ByteBuffer b = SMALL.get();
       b.clear().put(f.xattrPending);
       Sys.checked(Sys.C.fsetxattr(fd, Sys.cstr(name), Sys.address(b), f.xattrPending.length, f.xattrFlags),

@@ -100,4 +100,9 @@ public interface LibC {
   int getpid();
 
   int dup(int fd);
+
+  /** poll(2) over a raw array of {@code struct pollfd} (fd[4] events[2] revents[2]). */
+  int poll(long fds, long nfds, int timeoutMillis);
+
+  int eventfd(int initval, int flags);
 }

@@ -1,0 +1,276 @@
+package io.burrow.fs.gofer.fuse;
+
+import io.burrow.fs.gofer.client.NinePClient;
+import io.burrow.fs.gofer.p9.Message;
+import io.burrow.fs.gofer.p9.P9;
+import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Sys;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link FuseMount} by translating kernel FUSE requests into 9P2000.L requests on a
+ * {@link NinePClient}, so that file access in the mount goes FUSE → this bridge → 9P → gofer.
+ *
+ * <p>Threading: {@link Options#threads()} reader threads each poll the {@code /dev/fuse} fd (shared,
+ * non-blocking) plus a wake-up eventfd, read one request, serve it with blocking 9P calls and
+ * write the reply with one {@code write(2)}. So up to that many FUSE requests are in flight at
+ * once, each on its own 9P tag; READDIRPLUS additionally pipelines its per-entry walks and
+ * getattrs. Each reader owns two direct buffers sized from the negotiated msize, so memory is
+ * bounded by {@code threads × 2 × (max_write + 4 KiB)}.
+ *
+ * <p>Failure: when the 9P connection dies, the client fails every pending and later call with an
+ * {@link IOException}; the bridge answers those requests EIO, so file operations fail promptly
+ * rather than hang. The bridge keeps serving (EIO) until closed or unmounted.
+ *
+ * <p>Ownership: the bridge takes over the {@link FuseMount} ({@link #close()} unmounts it and
+ * closes {@code /dev/fuse}) and owns the client's fid space (it attaches its own root fid), but
+ * not the client itself, which the caller closes after the bridge. The eventfd is the bridge's.
+ * See {@code docs/fuse.md} for the protocol choices (INIT flags, timeouts, locks).
+ */
+public final class FuseBridge implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FuseBridge.class);
+  private static final int PAGE = 4096;
+  /** The kernel's default limit for max_pages (fuse_max_pages_limit). */
+  private static final int KERNEL_MAX_PAGES = 256;
+  private static final int EAGAIN = 11, EINTR = 4, ENODEV = 19, ECONNABORTED = 103;
+
+  /**
+   * Bridge settings.
+   *
+   * @param threads reader threads, i.e. FUSE requests served concurrently
+   * @param entryTimeout how long the kernel may cache a name → node mapping (and a negative lookup)
+   * @param attrTimeout how long the kernel may cache attributes
+   * @param aname the 9P attach name ("" for the served root)
+   */
+  public record Options(int threads, Duration entryTimeout, Duration attrTimeout, String aname) {
+    public Options {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be >= 1");
+      }
+    }
+
+    /**
+     * 8 threads; 60 s entry and attribute timeouts: the gofer serves a container's files to this
+     * sandbox only, so every change goes through this mount, where the kernel updates or
+     * invalidates what it cached; the timeouts only bound how long a change made on the host
+     * behind the container's back stays invisible.
+     */
+    public static Options defaults() {
+      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), "");
+    }
+
+    public Options withThreads(int n) {
+      return new Options(n, entryTimeout, attrTimeout, aname);
+    }
+
+    public Options withTimeouts(Duration entry, Duration attr) {
+      return new Options(threads, entry, attr, aname);
+    }
+  }
+
+  private final FuseMount mount;
+  final NinePClient client;
+  final Options options;
+  final Nodes nodes;
+  final int rootFid;
+  /** Largest READ/WRITE payload: whole pages that fit in one 9P message. */
+  final int maxWrite;
+  final int maxPages;
+  private final int wakeFd;
+  private final List<Thread> readers = new ArrayList<>();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch ended;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  final FuseOps ops;
+
+  private FuseBridge(FuseMount mount, NinePClient client, Options options, int rootFid, long rootIno, int wakeFd) {
+    this.mount = mount;
+    this.client = client;
+    this.options = options;
+    this.rootFid = rootFid;
+    this.nodes = new Nodes(rootFid, rootIno);
+    this.maxPages = Math.max(1, Math.min(KERNEL_MAX_PAGES, client.iounit() / PAGE));
+    this.maxWrite = maxPages * PAGE;
+    this.wakeFd = wakeFd;
+    this.ended = new CountDownLatch(options.threads());
+    this.ops = new FuseOps(this);
+  }
+
+  /**
+   * Attaches to {@code options.aname()} on {@code client} and starts serving {@code mount}. The
+   * bridge owns {@code mount} from now on, also when this throws (it is closed then).
+   */
+  public static FuseBridge start(FuseMount mount, NinePClient client, Options options) throws IOException {
+    int wake = -1;
+    try {
+      int rootFid = 1;
+      client.call(new Message.Tattach(rootFid, P9.NOFID, "root", options.aname(), 0), Message.Rattach.class);
+      Message.Rgetattr root = client.call(new Message.Tgetattr(rootFid, P9.GETATTR_BASIC), Message.Rgetattr.class);
+      wake = (int) Sys.checked(Sys.C.eventfd(0, Sys.O_CLOEXEC | Sys.O_NONBLOCK), "eventfd");
+      FuseBridge b = new FuseBridge(mount, client, options, rootFid, root.qid().path(), wake);
+      b.startReaders();
+      return b;
+    } catch (IOException | RuntimeException e) {
+      Sys.close(wake);
+      try {
+        mount.close();
+      } catch (Errno ce) {
+        e.addSuppressed(ce);
+      }
+      throw e;
+    }
+  }
+
+  private void startReaders() {
+    for (int i = 0; i < options.threads(); i++) {
+      Thread t = new Thread(this::readLoop, "fuse-" + mount.fd() + "-" + i);
+      t.setDaemon(true);
+      readers.add(t);
+    }
+    readers.forEach(Thread::start);
+  }
+
+  /** The negotiated largest write (and read) size. */
+  public int maxWrite() {
+    return maxWrite;
+  }
+
+  /** Nodes the kernel currently holds (the root included); for tests of lookup accounting. */
+  public int liveNodes() {
+    return nodes.size();
+  }
+
+  /** True until every reader has stopped (unmount, DESTROY or {@link #close()}). */
+  public boolean isRunning() {
+    return ended.getCount() > 0;
+  }
+
+  /** Waits for the readers to stop on their own (the filesystem was unmounted). */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void readLoop() {
+    ByteBuffer in = ByteBuffer.allocateDirect(maxWrite + PAGE + Fuse.MIN_READ_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out = ByteBuffer.allocateDirect(maxWrite + PAGE).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+    pfds.putInt(0, mount.fd()).putShort(4, (short) 1).putInt(8, wakeFd).putShort(12, (short) 1); // POLLIN
+    long pfdsAddr = Sys.address(pfds);
+    int fuseFd = mount.fd();
+    try {
+      while (!stopping.get()) {
+        pfds.putShort(6, (short) 0).putShort(14, (short) 0);
+        if (Sys.C.poll(pfdsAddr, 2, -1) < 0) {
+          int e = Sys.errno();
+          if (e == EINTR) {
+            continue;
+          }
+          LOG.warn("poll on /dev/fuse failed: errno {}", e);
+          break;
+        }
+        if (pfds.getShort(14) != 0) {
+          break; // woken for shutdown
+        }
+        long n = Sys.C.read(fuseFd, Sys.address(in), in.capacity());
+        if (n < 0) {
+          int e = Sys.errno();
+          if (e == EAGAIN || e == EINTR || e == 2 /* ENOENT: request gone before we read it */) {
+            continue;
+          }
+          if (e != ENODEV && e != ECONNABORTED) {
+            LOG.warn("read /dev/fuse failed: errno {}", e);
+          }
+          break; // unmounted or aborted
+        }
+        in.clear().limit((int) n);
+        if (!ops.serve(in, out)) {
+          break; // DESTROY
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.error("FUSE reader died", e);
+    } finally {
+      stopping.set(true);
+      wake();
+      ended.countDown();
+    }
+  }
+
+  private void wake() {
+    ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
+    Sys.C.write(wakeFd, Sys.address(one), 8);
+  }
+
+  /** Writes one reply; false when the kernel no longer wants it (the request was interrupted). */
+  boolean write(ByteBuffer out, int len) {
+    long n = Sys.C.write(mount.fd(), Sys.address(out), len);
+    if (n < 0) {
+      int e = Sys.errno();
+      if (e != 2) { // ENOENT: interrupted or aborted request; anything else is worth a note
+        LOG.debug("write /dev/fuse failed: errno {}", e);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Best-effort clunk that does not wait for the reply (fid numbers are never reused). */
+  void clunkLater(int fid) {
+    try {
+      client.send(new Message.Tclunk(fid));
+    } catch (IOException e) {
+      // the connection is gone: so is the fid
+    }
+  }
+
+  /**
+   * Stops the readers, unmounts (MNT_DETACH) and closes {@code /dev/fuse}, which aborts the FUSE
+   * connection so that nothing in the mount can hang on the bridge. Idempotent; the 9P client is
+   * left to the caller.
+   */
+  @Override
+  public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    stopping.set(true);
+    Errno unmountError = null;
+    try {
+      mount.unmount();
+    } catch (Errno e) {
+      unmountError = e;
+    }
+    wake();
+    for (Thread t : readers) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (t.isAlive()) {
+        LOG.warn("FUSE reader {} did not stop within 10 s", t.getName());
+      }
+    }
+    mount.close();
+    Sys.close(wakeFd);
+    if (unmountError != null) {
+      throw unmountError;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FuseBridge[" + mount + "]";
+  }
+}

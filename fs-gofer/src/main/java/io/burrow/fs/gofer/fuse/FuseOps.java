@@ -1,0 +1,966 @@
+package io.burrow.fs.gofer.fuse;
+
+import io.burrow.fs.gofer.client.NinePClient;
+import io.burrow.fs.gofer.p9.Dirent;
+import io.burrow.fs.gofer.p9.Message;
+import io.burrow.fs.gofer.p9.Message.Rgetattr;
+import io.burrow.fs.gofer.p9.Message.Rwalk;
+import io.burrow.fs.gofer.p9.P9;
+import io.burrow.fs.gofer.p9.P9ProtocolException;
+import io.burrow.fs.gofer.sys.Errno;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FUSE operations: decodes one request from a reader's buffer, performs it with 9P calls and
+ * encodes the reply into the reader's out buffer. Thread-safe: per-request state lives on the
+ * stack and in the caller's buffers; shared state is the {@link Nodes} table and the open-handle
+ * map. Errors: a 9P Rlerror becomes {@code -errno}; any other failure of the 9P connection EIO.
+ */
+final class FuseOps {
+  private static final Logger LOG = LoggerFactory.getLogger(FuseOps.class);
+  private static final int ENOENT = 2, EIO = 5, EINVAL = 22, ENOSYS = 38, ESTALE = 116, ERANGE = 34, EEXIST = 17,
+      EPROTO = 71, E2BIG = 7;
+  private static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_ISGID = 02000;
+  private static final int O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000, O_DSYNC = 010000,
+      O_SYNC = 04010000;
+  private static final int AT_REMOVEDIR = 0x200;
+  private static final int XATTR_MAX = 65536;
+  private static final int XATTR_REPLACE = 2;
+
+  /** An open file or directory: a 9P fid opened with Tlopen/Tlcreate. */
+  static final class Handle {
+    final int fid;
+    final boolean dir;
+    // readdir continuation (guarded by this): entries fetched but not yet returned, and the
+    // directory offset the first of them starts at.
+    List<Dirent> rest = List.of();
+    long restOffset = -1;
+
+    Handle(int fid, boolean dir) {
+      this.fid = fid;
+      this.dir = dir;
+    }
+  }
+
+  private final FuseBridge bridge;
+  private final NinePClient client;
+  private final Nodes nodes;
+  private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+  private final AtomicInteger nextFid;
+  private final long entrySec, attrSec;
+  private final int entryNsec, attrNsec;
+  private volatile boolean initialized;
+
+  FuseOps(FuseBridge bridge) {
+    this.bridge = bridge;
+    this.client = bridge.client;
+    this.nodes = bridge.nodes;
+    this.nextFid = new AtomicInteger(bridge.rootFid + 1);
+    this.entrySec = bridge.options.entryTimeout().getSeconds();
+    this.entryNsec = bridge.options.entryTimeout().getNano();
+    this.attrSec = bridge.options.attrTimeout().getSeconds();
+    this.attrNsec = bridge.options.attrTimeout().getNano();
+  }
+
+  /** Open handles; for tests that check every fid is given back. */
+  int openHandles() {
+    return handles.size();
+  }
+
+  private int newFid() {
+    int f = nextFid.getAndIncrement();
+    if (f < 0 || f == P9.NOFID) {
+      throw new IllegalStateException("9P fid space exhausted");
+    }
+    return f;
+  }
+
+  /** One decoded request header plus its argument bytes (in.position() = start of the args). */
+  private record Req(int opcode, long unique, long nodeid, int uid, int gid, int pid, ByteBuffer in) {}
+
+  /** Serves one request; returns false after DESTROY. */
+  boolean serve(ByteBuffer in, ByteBuffer out) {
+    if (in.remaining() < Fuse.IN_HEADER) {
+      LOG.warn("short FUSE request of {} bytes", in.remaining());
+      return true;
+    }
+    int len = in.getInt(0);
+    Req r = new Req(in.getInt(4), in.getLong(8), in.getLong(16), in.getInt(24), in.getInt(28), in.getInt(32),
+        in.limit(Math.min(len, in.limit())).position(Fuse.IN_HEADER));
+    try {
+      return dispatch(r, out);
+    } catch (Errno e) {
+      error(r, out, e.errno());
+    } catch (IOException e) {
+      LOG.debug("{} failed: {}", Fuse.opName(r.opcode), e.toString());
+      error(r, out, EIO);
+    } catch (P9ProtocolException | RuntimeException e) {
+      LOG.warn("{} on node {} failed", Fuse.opName(r.opcode), r.nodeid, e);
+      error(r, out, EIO);
+    }
+    return true;
+  }
+
+  private boolean dispatch(Req r, ByteBuffer out) throws IOException, P9ProtocolException {
+    switch (r.opcode) {
+      case Fuse.INIT -> init(r, out);
+      case Fuse.DESTROY -> {
+        ok(r, out);
+        return false;
+      }
+      case Fuse.FORGET -> forget(r.nodeid, r.in.getLong(r.in.position()));
+      case Fuse.BATCH_FORGET -> batchForget(r);
+      case Fuse.INTERRUPT -> {
+        // No reply. Every 9P request this bridge makes completes on its own (no blocking locks),
+        // so the interrupted request simply finishes; the kernel drops a late reply.
+      }
+      case Fuse.LOOKUP -> lookup(r, out);
+      case Fuse.GETATTR -> getattr(r, out);
+      case Fuse.SETATTR -> setattr(r, out);
+      case Fuse.READLINK -> readlink(r, out);
+      case Fuse.SYMLINK -> symlink(r, out);
+      case Fuse.MKNOD -> mknod(r, out);
+      case Fuse.MKDIR -> mkdir(r, out);
+      case Fuse.UNLINK -> unlink(r, out, false);
+      case Fuse.RMDIR -> unlink(r, out, true);
+      case Fuse.RENAME -> rename(r, out, r.in.getLong(r.in.position()), 0, 8);
+      case Fuse.RENAME2 -> rename(r, out, r.in.getLong(r.in.position()), r.in.getInt(r.in.position() + 8), 16);
+      case Fuse.LINK -> link(r, out);
+      case Fuse.OPEN -> open(r, out, false);
+      case Fuse.OPENDIR -> open(r, out, true);
+      case Fuse.READ -> read(r, out);
+      case Fuse.WRITE -> write(r, out);
+      case Fuse.RELEASE, Fuse.RELEASEDIR -> release(r, out);
+      case Fuse.FLUSH -> ok(r, out); // writes are not buffered here; locks are the kernel's
+      case Fuse.FSYNC, Fuse.FSYNCDIR -> fsync(r, out);
+      case Fuse.CREATE -> create(r, out);
+      case Fuse.STATFS -> statfs(r, out);
+      case Fuse.READDIR -> readdir(r, out, false);
+      case Fuse.READDIRPLUS -> readdir(r, out, true);
+      case Fuse.GETXATTR -> getxattr(r, out, false);
+      case Fuse.LISTXATTR -> getxattr(r, out, true);
+      case Fuse.SETXATTR -> setxattr(r, out);
+      case Fuse.REMOVEXATTR -> removexattr(r, out);
+      // ACCESS: with default_permissions the kernel checks permissions itself; ENOSYS makes it
+      // stop asking. Locks, lseek, fallocate, ioctl, copy_file_range, statx, tmpfile, syncfs:
+      // ENOSYS, and the kernel falls back (local locks, generic lseek, ...) or fails the call.
+      default -> error(r, out, ENOSYS);
+    }
+    return true;
+  }
+
+  // ---- replies -----------------------------------------------------------------------------------
+
+  private static ByteBuffer begin(ByteBuffer out) {
+    return out.clear().position(Fuse.OUT_HEADER);
+  }
+
+  private boolean send(Req r, ByteBuffer out) {
+    int len = out.position();
+    out.putInt(0, len).putInt(4, 0).putLong(8, r.unique);
+    return bridge.write(out, len);
+  }
+
+  private void ok(Req r, ByteBuffer out) {
+    begin(out);
+    send(r, out);
+  }
+
+  private void error(Req r, ByteBuffer out, int errno) {
+    if (r.opcode == Fuse.FORGET || r.opcode == Fuse.BATCH_FORGET || r.opcode == Fuse.INTERRUPT) {
+      return; // never answered
+    }
+    out.clear();
+    out.putInt(0, Fuse.OUT_HEADER).putInt(4, -errno).putLong(8, r.unique);
+    bridge.write(out, Fuse.OUT_HEADER);
+  }
+
+  private static void putAttr(ByteBuffer o, Rgetattr a) {
+    o.putLong(a.qid().path()).putLong(a.size()).putLong(a.blocks());
+    o.putLong(a.atimeSec()).putLong(a.mtimeSec()).putLong(a.ctimeSec());
+    o.putInt((int) a.atimeNsec()).putInt((int) a.mtimeNsec()).putInt((int) a.ctimeNsec());
+    o.putInt(a.mode()).putInt((int) Math.min(a.nlink(), 0xffffffffL)).putInt(a.uid()).putInt(a.gid());
+    o.putInt(encodeDev(a.rdev())).putInt((int) a.blksize()).putInt(0);
+  }
+
+  private void putEntry(ByteBuffer o, long nodeid, Rgetattr a) {
+    o.putLong(nodeid).putLong(0).putLong(entrySec).putLong(attrSec).putInt(entryNsec).putInt(attrNsec);
+    if (a == null) {
+      for (int i = 0; i < Fuse.ATTR; i += 8) {
+        o.putLong(0);
+      }
+    } else {
+      putAttr(o, a);
+    }
+  }
+
+  private void replyAttr(Req r, ByteBuffer out, Rgetattr a) {
+    begin(out).putLong(attrSec).putInt(attrNsec).putInt(0);
+    putAttr(out, a);
+    send(r, out);
+  }
+
+  /** Replies an entry that counted one lookup; undoes the count if the kernel did not take it. */
+  private void replyEntry(Req r, ByteBuffer out, Nodes.Node n, Rgetattr a) {
+    putEntry(begin(out), n.id, a);
+    if (!send(r, out)) {
+      forget(n.id, 1);
+    }
+  }
+
+  /** glibc's 64-bit dev_t (as 9P carries it) → the kernel's 32-bit new_encode_dev (fuse_attr.rdev). */
+  static int encodeDev(long dev) {
+    long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+    long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+    return (int) ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xffL) << 12));
+  }
+
+  // ---- request decoding --------------------------------------------------------------------------
+
+  /** The NUL-terminated name at in.position() (advancing past the NUL). */
+  private static String name(ByteBuffer in) throws Errno {
+    int start = in.position();
+    int end = start;
+    while (end < in.limit() && in.get(end) != 0) {
+      end++;
+    }
+    if (end >= in.limit()) {
+      throw new Errno(EINVAL, "unterminated name in FUSE request");
+    }
+    byte[] b = new byte[end - start];
+    in.get(start, b);
+    in.position(end + 1);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private Nodes.Node node(long id) throws Errno {
+    Nodes.Node n = nodes.get(id);
+    if (n == null) {
+      throw new Errno(ESTALE, "unknown FUSE node " + id);
+    }
+    return n;
+  }
+
+  private Handle handle(long fh) throws Errno {
+    Handle h = handles.get(fh);
+    if (h == null) {
+      throw new Errno(9, "unknown FUSE file handle " + fh);
+    }
+    return h;
+  }
+
+  // ---- 9P helpers ----------------------------------------------------------------------------------
+
+  private Rgetattr getattr9(int fid) throws IOException {
+    return client.call(new Message.Tgetattr(fid, P9.GETATTR_BASIC), Rgetattr.class);
+  }
+
+  /** Walks {@code dirFid/name} to a new fid (no fid is left behind on failure). */
+  private int walk(int dirFid, String name) throws IOException {
+    int nf = newFid();
+    Rwalk w = client.call(new Message.Twalk(dirFid, nf, List.of(name)), Rwalk.class);
+    if (w.qids().size() != 1) {
+      throw new Errno(ENOENT, "walk " + name);
+    }
+    return nf;
+  }
+
+  /** Walks and stats {@code parent/name} and registers the result (one lookup counted). */
+  private Nodes.Node lookup(Nodes.Node parent, String name, Rgetattr[] attr) throws IOException {
+    int nf = walk(nodes.anyFid(parent), name);
+    Rgetattr a;
+    try {
+      a = getattr9(nf);
+    } catch (IOException e) {
+      bridge.clunkLater(nf);
+      throw e;
+    }
+    attr[0] = a;
+    return register(parent, name, nf, a);
+  }
+
+  private Nodes.Node register(Nodes.Node parent, String name, int fid, Rgetattr a) {
+    boolean[] redundant = new boolean[1];
+    Nodes.Node n = nodes.register(parent.id, name, fid, a.qid().path(), (a.mode() & S_IFMT) == S_IFDIR, redundant);
+    if (redundant[0]) {
+      bridge.clunkLater(fid);
+    }
+    return n;
+  }
+
+  private void forget(long nodeid, long count) {
+    for (int fid : nodes.forget(nodeid, count)) {
+      bridge.clunkLater(fid);
+    }
+  }
+
+  // ---- INIT, FORGET ----------------------------------------------------------------------------------
+
+  private void init(Req r, ByteBuffer out) throws Errno {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    int major = in.getInt(p), minor = in.getInt(p + 4), maxReadahead = in.getInt(p + 8), kflags = in.getInt(p + 12);
+    if (major < Fuse.KERNEL_VERSION) {
+      throw new Errno(EPROTO, "kernel FUSE major " + major);
+    }
+    begin(out);
+    if (major > Fuse.KERNEL_VERSION) {
+      // Answer with our major only; the kernel sends a new INIT for 7.x.
+      out.putInt(Fuse.KERNEL_VERSION).putInt(Fuse.KERNEL_MINOR_VERSION);
+      out.position(Fuse.OUT_HEADER + Fuse.INIT_OUT);
+      send(r, out);
+      return;
+    }
+    // Flags are chosen in docs/fuse.md. Not offered: POSIX_LOCKS/FLOCK_LOCKS (the kernel keeps
+    // locks locally, correct for everything using this mount), EXPORT_SUPPORT, WRITEBACK_CACHE
+    // (writes go through at once, so the gofer's view is always current), POSIX_ACL, SPLICE_*.
+    int want = Fuse.ASYNC_READ | Fuse.ATOMIC_O_TRUNC | Fuse.BIG_WRITES | Fuse.AUTO_INVAL_DATA
+        | Fuse.DO_READDIRPLUS | Fuse.READDIRPLUS_AUTO | Fuse.ASYNC_DIO | Fuse.PARALLEL_DIROPS
+        | Fuse.MAX_PAGES | Fuse.CACHE_SYMLINKS;
+    int flags = want & kflags;
+    out.putInt(Fuse.KERNEL_VERSION).putInt(Math.min(minor, Fuse.KERNEL_MINOR_VERSION));
+    out.putInt(Math.min(maxReadahead, bridge.maxWrite)).putInt(flags);
+    out.putShort((short) 64).putShort((short) 48); // max_background, congestion_threshold
+    out.putInt(bridge.maxWrite).putInt(1); // max_write, time_gran (ns)
+    out.putShort((short) bridge.maxPages).putShort((short) 0); // max_pages, map_alignment
+    out.putInt(0); // flags2
+    while (out.position() < Fuse.OUT_HEADER + Fuse.INIT_OUT) {
+      out.putInt(0); // max_stack_depth, request_timeout, unused
+    }
+    initialized = true;
+    LOG.debug("FUSE {}.{} flags {} max_write {}", major, minor, Integer.toHexString(flags), bridge.maxWrite);
+    send(r, out);
+  }
+
+  private void batchForget(Req r) {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    int count = in.getInt(p);
+    p += 8;
+    for (int i = 0; i < count && p + 16 <= in.limit(); i++, p += 16) {
+      forget(in.getLong(p), in.getLong(p + 8));
+    }
+  }
+
+  // ---- names -------------------------------------------------------------------------------------------
+
+  private void lookup(Req r, ByteBuffer out) throws IOException {
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(r.in);
+    Rgetattr[] a = new Rgetattr[1];
+    Nodes.Node n;
+    try {
+      n = lookup(parent, name, a);
+    } catch (Errno e) {
+      if (e.errno() == ENOENT && (entrySec > 0 || entryNsec > 0)) {
+        // A negative entry the kernel may cache: nothing but this mount creates files.
+        putEntry(begin(out), 0, null);
+        send(r, out);
+        return;
+      }
+      throw e;
+    }
+    replyEntry(r, out, n, a[0]);
+  }
+
+  /** After a create-like call: look the new name up, give it the caller's ownership, reply. */
+  private void created(Req r, ByteBuffer out, Nodes.Node parent, String name) throws IOException {
+    Rgetattr[] a = new Rgetattr[1];
+    Nodes.Node n = lookup(parent, name, a);
+    try {
+      a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
+    } catch (IOException e) {
+      forget(n.id, 1);
+      throw e;
+    }
+    replyEntry(r, out, n, a[0]);
+  }
+
+  /**
+   * The gofer creates files with its own credentials and ignores the requested gid. Give a new file
+   * the requesting process's uid and gid (or the parent's gid under a set-group-ID directory), as a
+   * native filesystem would.
+   */
+  private Rgetattr fixOwner(Req r, Nodes.Node parent, int fid, Rgetattr a) throws IOException {
+    if (a.uid() == r.uid && a.gid() == r.gid) {
+      return a;
+    }
+    int gid = r.gid;
+    Rgetattr pa = getattr9(nodes.anyFid(parent));
+    if ((pa.mode() & S_ISGID) != 0) {
+      gid = pa.gid();
+    }
+    if (a.uid() == r.uid && a.gid() == gid) {
+      return a;
+    }
+    client.call(new Message.Tsetattr(fid, P9.SETATTR_UID | P9.SETATTR_GID, 0, r.uid, gid, 0, 0, 0, 0, 0),
+        Message.Rsetattr.class);
+    return getattr9(fid);
+  }
+
+  private void mkdir(Req r, ByteBuffer out) throws IOException {
+    int mode = r.in.getInt(r.in.position());
+    r.in.position(r.in.position() + 8);
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(r.in);
+    client.call(new Message.Tmkdir(nodes.anyFid(parent), name, mode & 07777, r.gid), Message.Rmkdir.class);
+    created(r, out, parent, name);
+  }
+
+  private void mknod(Req r, ByteBuffer out) throws IOException {
+    int p = r.in.position();
+    int mode = r.in.getInt(p), rdev = r.in.getInt(p + 4);
+    r.in.position(p + 16);
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(r.in);
+    // fuse_mknod_in.rdev is the kernel's new_encode_dev()
+    int major = (rdev & 0xfff00) >>> 8, minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+    client.call(new Message.Tmknod(nodes.anyFid(parent), name, mode, major, minor, r.gid), Message.Rmknod.class);
+    created(r, out, parent, name);
+  }
+
+  private void symlink(Req r, ByteBuffer out) throws IOException {
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(r.in);
+    String target = name(r.in);
+    client.call(new Message.Tsymlink(nodes.anyFid(parent), name, target, r.gid), Message.Rsymlink.class);
+    created(r, out, parent, name);
+  }
+
+  private void link(Req r, ByteBuffer out) throws IOException {
+    Nodes.Node old = node(r.in.getLong(r.in.position()));
+    r.in.position(r.in.position() + 8);
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(r.in);
+    // Tlink links the file by the name its fid was walked by, so it needs a live one.
+    withLiveAlias(old, a -> {
+      client.call(new Message.Tlink(nodes.anyFid(parent), a.fid, name), Message.Rlink.class);
+      return null;
+    });
+    Rgetattr[] a = new Rgetattr[1];
+    Nodes.Node n = lookup(parent, name, a);
+    replyEntry(r, out, n, a[0]);
+  }
+
+  private void unlink(Req r, ByteBuffer out, boolean dir) throws IOException {
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(r.in);
+    client.call(new Message.Tunlinkat(nodes.anyFid(parent), name, dir ? AT_REMOVEDIR : 0), Message.Runlinkat.class);
+    nodes.unlinked(parent.id, name);
+    ok(r, out);
+  }
+
+  private void rename(Req r, ByteBuffer out, long newDirId, int flags, int argSize) throws IOException {
+    r.in.position(r.in.position() + argSize);
+    Nodes.Node parent = node(r.nodeid);
+    Nodes.Node newParent = node(newDirId);
+    String name = name(r.in);
+    String newName = name(r.in);
+    if ((flags & ~Fuse.RENAME_NOREPLACE) != 0) {
+      // 9P2000.L has no exchange or whiteout; the kernel reports EINVAL to the caller.
+      throw new Errno(EINVAL, "rename flags " + flags);
+    }
+    if ((flags & Fuse.RENAME_NOREPLACE) != 0) {
+      // Best effort: 9P has no renameat2. The kernel holds both directories' locks, so only a
+      // change made on the host behind the container's back could slip in between.
+      try {
+        bridge.clunkLater(walk(nodes.anyFid(newParent), newName));
+        throw new Errno(EEXIST, "rename target exists");
+      } catch (Errno e) {
+        if (e.errno() != ENOENT) {
+          throw e;
+        }
+      }
+    }
+    Nodes.Alias moved = nodes.alias(parent.id, name);
+    if (moved != null) {
+      // Trename also moves the gofer's record of the fid's name, so the fid stays usable.
+      client.call(new Message.Trename(moved.fid, nodes.anyFid(newParent), newName), Message.Rrename.class);
+    } else {
+      client.call(new Message.Trenameat(nodes.anyFid(parent), name, nodes.anyFid(newParent), newName),
+          Message.Rrenameat.class);
+    }
+    nodes.renamed(parent.id, name, newParent.id, newName, moved);
+    ok(r, out);
+  }
+
+  private void readlink(Req r, ByteBuffer out) throws IOException {
+    Nodes.Node n = node(r.nodeid);
+    String target = client.call(new Message.Treadlink(nodes.anyFid(n)), Message.Rreadlink.class).target();
+    begin(out).put(target.getBytes(StandardCharsets.UTF_8));
+    send(r, out);
+  }
+
+  // ---- attributes ------------------------------------------------------------------------------------
+
+  private void getattr(Req r, ByteBuffer out) throws IOException {
+    Nodes.Node n = node(r.nodeid);
+    replyAttr(r, out, getattr9(nodes.anyFid(n)));
+  }
+
+  private void setattr(Req r, ByteBuffer out) throws IOException {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    int valid = in.getInt(p);
+    long fh = in.getLong(p + 8), size = in.getLong(p + 16), atime = in.getLong(p + 32), mtime = in.getLong(p + 40);
+    int atimensec = in.getInt(p + 56), mtimensec = in.getInt(p + 60), mode = in.getInt(p + 68);
+    int uid = in.getInt(p + 76), gid = in.getInt(p + 80);
+    Nodes.Node n = node(r.nodeid);
+    int v = 0;
+    if ((valid & Fuse.FATTR_MODE) != 0) v |= P9.SETATTR_MODE;
+    if ((valid & Fuse.FATTR_UID) != 0) v |= P9.SETATTR_UID;
+    if ((valid & Fuse.FATTR_GID) != 0) v |= P9.SETATTR_GID;
+    if ((valid & Fuse.FATTR_SIZE) != 0) v |= P9.SETATTR_SIZE;
+    if ((valid & Fuse.FATTR_ATIME) != 0) {
+      v |= P9.SETATTR_ATIME | ((valid & Fuse.FATTR_ATIME_NOW) != 0 ? 0 : P9.SETATTR_ATIME_SET);
+    }
+    if ((valid & Fuse.FATTR_MTIME) != 0) {
+      v |= P9.SETATTR_MTIME | ((valid & Fuse.FATTR_MTIME_NOW) != 0 ? 0 : P9.SETATTR_MTIME_SET);
+    }
+    if ((valid & Fuse.FATTR_CTIME) != 0) v |= P9.SETATTR_CTIME;
+    Message.Tsetattr[] t = new Message.Tsetattr[1];
+    int vv = v;
+    Handle h = (valid & Fuse.FATTR_FH) != 0 ? handles.get(fh) : null;
+    if (h != null && !h.dir) {
+      // An open fid truncates through its own fd: no reopen by name.
+      client.call(new Message.Tsetattr(h.fid, vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
+          Message.Rsetattr.class);
+    } else if ((v & P9.SETATTR_SIZE) != 0) {
+      withLiveAlias(n, a -> client.call(
+          new Message.Tsetattr(a.fid, vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
+          Message.Rsetattr.class));
+    } else if (v != 0) {
+      client.call(new Message.Tsetattr(nodes.anyFid(n), vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
+          Message.Rsetattr.class);
+    }
+    replyAttr(r, out, getattr9(nodes.anyFid(n)));
+  }
+
+  private void statfs(Req r, ByteBuffer out) throws IOException {
+    Message.Rstatfs s = client.call(new Message.Tstatfs(bridge.rootFid), Message.Rstatfs.class);
+    begin(out).putLong(s.blocks()).putLong(s.bfree()).putLong(s.bavail()).putLong(s.files()).putLong(s.ffree());
+    out.putInt(s.bsize()).putInt(s.namelen()).putInt(s.bsize()).putInt(0);
+    for (int i = 0; i < 6; i++) {
+      out.putInt(0);
+    }
+    send(r, out);
+  }
+
+  // ---- open files ----------------------------------------------------------------------------------
+
+  private interface AliasOp<T> {
+    T apply(Nodes.Alias a) throws IOException;
+  }
+
+  /**
+   * Runs {@code op} with the node's live aliases in turn until one works: an alias whose name was
+   * replaced or removed behind our back (ENOENT/ESTALE from the gofer's reopen) is marked dead.
+   */
+  private <T> T withLiveAlias(Nodes.Node n, AliasOp<T> op) throws IOException {
+    for (Nodes.Alias a : nodes.liveAliases(n)) {
+      try {
+        return op.apply(a);
+      } catch (Errno e) {
+        if (e.errno() != ENOENT && e.errno() != ESTALE) {
+          throw e;
+        }
+        nodes.markDead(a);
+      }
+    }
+    throw new Errno(ESTALE, "no name of node " + n.id + " is left to open it by");
+  }
+
+  /** open(2) flags the gofer should see: access mode, O_TRUNC (ATOMIC_O_TRUNC) and sync flags. */
+  private static int openFlags(int flags) {
+    // O_APPEND is left out on purpose: the kernel turns appends into writes at its i_size.
+    return flags & (O_ACCMODE | O_TRUNC | O_SYNC | O_DSYNC);
+  }
+
+  private void open(Req r, ByteBuffer out, boolean dir) throws IOException {
+    int flags = r.in.getInt(r.in.position());
+    Nodes.Node n = node(r.nodeid);
+    int oflags = dir ? 0 : openFlags(flags);
+    AliasOp<Integer> op = a -> {
+      int nf = newFid();
+      client.call(new Message.Twalk(a.fid, nf, List.of()), Rwalk.class);
+      try {
+        client.call(new Message.Tlopen(nf, oflags), Message.Rlopen.class);
+      } catch (IOException e) {
+        bridge.clunkLater(nf);
+        throw e;
+      }
+      return nf;
+    };
+    int fid = n.dir ? op.apply(nodeAlias(n)) : withLiveAlias(n, op);
+    long fh = nextHandle.getAndIncrement();
+    handles.put(fh, new Handle(fid, dir));
+    // Keep the page cache across opens: only this mount changes the file, and AUTO_INVAL_DATA
+    // drops it anyway when a fresh getattr shows another mtime or size.
+    int openFlags = Fuse.FOPEN_KEEP_CACHE | (dir ? Fuse.FOPEN_CACHE_DIR : 0);
+    begin(out).putLong(fh).putInt(openFlags).putInt(0);
+    if (!send(r, out)) {
+      handles.remove(fh);
+      bridge.clunkLater(fid);
+    }
+  }
+
+  /** Any alias, for directories (the gofer reopens them through "." on the pinned fd). */
+  private Nodes.Alias nodeAlias(Nodes.Node n) {
+    int fid = nodes.anyFid(n);
+    return new Nodes.Alias(fid, n, 0, "");
+  }
+
+  private void create(Req r, ByteBuffer out) throws IOException {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    int flags = in.getInt(p), mode = in.getInt(p + 4);
+    in.position(p + 16);
+    Nodes.Node parent = node(r.nodeid);
+    String name = name(in);
+    int nf = newFid();
+    client.call(new Message.Twalk(nodes.anyFid(parent), nf, List.of()), Rwalk.class);
+    try {
+      client.call(new Message.Tlcreate(nf, name, openFlags(flags), mode & 07777, r.gid), Message.Rlcreate.class);
+    } catch (Errno e) {
+      bridge.clunkLater(nf);
+      if (e.errno() == EEXIST && (flags & O_EXCL) == 0) {
+        // Created meanwhile (on the host): open the existing file like open(2) would.
+        Rgetattr[] a = new Rgetattr[1];
+        Nodes.Node n = lookup(parent, name, a);
+        createReply(r, out, n, a[0], withLiveAlias(n, al -> {
+          int f = newFid();
+          client.call(new Message.Twalk(al.fid, f, List.of()), Rwalk.class);
+          client.call(new Message.Tlopen(f, openFlags(flags)), Message.Rlopen.class);
+          return f;
+        }));
+        return;
+      }
+      throw e;
+    } catch (IOException e) {
+      bridge.clunkLater(nf);
+      throw e;
+    }
+    Rgetattr[] a = new Rgetattr[1];
+    Nodes.Node n;
+    try {
+      n = lookup(parent, name, a);
+      try {
+        a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
+      } catch (IOException e) {
+        forget(n.id, 1);
+        throw e;
+      }
+    } catch (IOException e) {
+      bridge.clunkLater(nf);
+      throw e;
+    }
+    createReply(r, out, n, a[0], nf);
+  }
+
+  private void createReply(Req r, ByteBuffer out, Nodes.Node n, Rgetattr a, int fid) {
+    long fh = nextHandle.getAndIncrement();
+    handles.put(fh, new Handle(fid, false));
+    putEntry(begin(out), n.id, a);
+    out.putLong(fh).putInt(Fuse.FOPEN_KEEP_CACHE).putInt(0);
+    if (!send(r, out)) {
+      handles.remove(fh);
+      bridge.clunkLater(fid);
+      forget(n.id, 1);
+    }
+  }
+
+  private void read(Req r, ByteBuffer out) throws IOException {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    Handle h = handle(in.getLong(p));
+    long offset = in.getLong(p + 8);
+    int size = Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER);
+    Message.Rread rr = client.call(new Message.Tread(h.fid, offset, Math.min(size, bridge.maxWrite)),
+        Message.Rread.class);
+    ByteBuffer data = rr.data();
+    if (data.remaining() > size) {
+      data.limit(data.position() + size);
+    }
+    begin(out).put(data);
+    send(r, out);
+  }
+
+  private void write(Req r, ByteBuffer out) throws IOException {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    Handle h = handle(in.getLong(p));
+    long offset = in.getLong(p + 8);
+    int size = in.getInt(p + 16);
+    int start = p + Fuse.WRITE_IN;
+    if (start + size > in.limit()) {
+      throw new Errno(EINVAL, "WRITE of " + size + " bytes with " + (in.limit() - start) + " present");
+    }
+    int done = 0;
+    while (done < size) { // max_write fits one Twrite; the loop only covers a short write
+      ByteBuffer data = in.duplicate().limit(start + size).position(start + done);
+      int n = client.call(new Message.Twrite(h.fid, offset + done, data), Message.Rwrite.class).count();
+      if (n <= 0) {
+        break;
+      }
+      done += n;
+    }
+    begin(out).putInt(done).putInt(0);
+    send(r, out);
+  }
+
+  private void release(Req r, ByteBuffer out) {
+    Handle h = handles.remove(r.in.getLong(r.in.position()));
+    if (h != null) {
+      bridge.clunkLater(h.fid);
+    }
+    ok(r, out);
+  }
+
+  private void fsync(Req r, ByteBuffer out) throws IOException {
+    ByteBuffer in = r.in;
+    Handle h = handle(in.getLong(in.position()));
+    int datasync = in.getInt(in.position() + 8) & Fuse.FSYNC_FDATASYNC;
+    client.call(new Message.Tfsync(h.fid, datasync), Message.Rfsync.class);
+    ok(r, out);
+  }
+
+  // ---- directories -----------------------------------------------------------------------------------
+
+  /** Entries starting at directory offset {@code offset}, from the handle's leftovers or the gofer. */
+  private List<Dirent> entries(Handle h, long offset, int size) throws IOException, P9ProtocolException {
+    if (offset == h.restOffset && !h.rest.isEmpty()) {
+      return h.rest;
+    }
+    int count = Math.min(Math.max(size, 512), client.iounit());
+    Message.Rreaddir rd = client.call(new Message.Treaddir(h.fid, offset, count), Message.Rreaddir.class);
+    return Dirent.parse(rd.data());
+  }
+
+  private void readdir(Req r, ByteBuffer out, boolean plus) throws IOException, P9ProtocolException {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    Handle h = handle(in.getLong(p));
+    long offset = in.getLong(p + 8);
+    int size = Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER);
+    synchronized (h) {
+      List<Dirent> all = entries(h, offset, size);
+      // Take the entries that fit.
+      List<Dirent> take = new ArrayList<>();
+      List<byte[]> names = new ArrayList<>();
+      int used = 0;
+      for (Dirent d : all) {
+        byte[] nb = d.name().getBytes(StandardCharsets.UTF_8);
+        int rec = Fuse.align8((plus ? Fuse.ENTRY_OUT : 0) + Fuse.DIRENT + nb.length);
+        if (used + rec > size) {
+          break;
+        }
+        used += rec;
+        take.add(d);
+        names.add(nb);
+      }
+      h.rest = all.subList(take.size(), all.size());
+      h.restOffset = take.isEmpty() ? offset : take.get(take.size() - 1).offset();
+      Nodes.Node[] found = new Nodes.Node[take.size()];
+      Rgetattr[] attrs = new Rgetattr[take.size()];
+      if (plus) {
+        lookupAll(node(r.nodeid), take, found, attrs);
+      }
+      begin(out);
+      for (int i = 0; i < take.size(); i++) {
+        Dirent d = take.get(i);
+        if (plus) {
+          if (found[i] != null) {
+            putEntry(out, found[i].id, attrs[i]);
+          } else {
+            putEntry(out, 0, null);
+          }
+        }
+        byte[] nb = names.get(i);
+        out.putLong(d.qid().path()).putLong(d.offset()).putInt(nb.length).putInt(d.type()).put(nb);
+        while ((out.position() & 7) != 0) {
+          out.put((byte) 0);
+        }
+      }
+      if (!send(r, out) && plus) {
+        for (Nodes.Node n : found) {
+          if (n != null) {
+            forget(n.id, 1);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * READDIRPLUS: walks and stats every entry with pipelined 9P requests (all walks in flight at
+   * once, then all getattrs), registering each as a lookup. Entries that vanished meanwhile, and
+   * "." and "..", get no node (the kernel then just lists the name).
+   */
+  private void lookupAll(Nodes.Node dir, List<Dirent> take, Nodes.Node[] found, Rgetattr[] attrs)
+      throws IOException {
+    int dirFid = nodes.anyFid(dir);
+    int k = take.size();
+    int[] fids = new int[k];
+    List<CompletableFuture<Message>> walks = new ArrayList<>(k);
+    Message[] requests = new Message[k];
+    for (int i = 0; i < k; i++) {
+      String nm = take.get(i).name();
+      if (nm.equals(".") || nm.equals("..")) {
+        fids[i] = -1;
+        walks.add(null);
+        continue;
+      }
+      fids[i] = newFid();
+      requests[i] = new Message.Twalk(dirFid, fids[i], List.of(nm));
+      walks.add(client.send(requests[i]).reply());
+    }
+    List<CompletableFuture<Message>> stats = new ArrayList<>(k);
+    IOException failure = null;
+    for (int i = 0; i < k; i++) {
+      CompletableFuture<Message> w = walks.get(i);
+      stats.add(null);
+      if (w == null) {
+        continue;
+      }
+      try {
+        Message m = NinePClient.await(w, requests[i]);
+        if (m instanceof Rwalk rw && rw.qids().size() == 1) {
+          requests[i] = new Message.Tgetattr(fids[i], P9.GETATTR_BASIC);
+          stats.set(i, client.send(requests[i]).reply());
+        } else {
+          fids[i] = -1;
+        }
+      } catch (Errno e) {
+        fids[i] = -1;
+      } catch (IOException e) {
+        fids[i] = -1;
+        failure = e;
+      }
+    }
+    for (int i = 0; i < k; i++) {
+      if (stats.get(i) == null) {
+        if (fids[i] >= 0) {
+          bridge.clunkLater(fids[i]);
+        }
+        continue;
+      }
+      try {
+        Message m = NinePClient.await(stats.get(i), requests[i]);
+        if (m instanceof Rgetattr a && failure == null) {
+          attrs[i] = a;
+          found[i] = register(dir, take.get(i).name(), fids[i], a);
+          continue;
+        }
+      } catch (IOException e) {
+        if (!(e instanceof Errno)) {
+          failure = e;
+        }
+      }
+      bridge.clunkLater(fids[i]);
+    }
+    if (failure != null) {
+      for (Nodes.Node n : found) {
+        if (n != null) {
+          forget(n.id, 1);
+        }
+      }
+      throw failure;
+    }
+  }
+
+  // ---- xattrs ------------------------------------------------------------------------------------
+
+  private void getxattr(Req r, ByteBuffer out, boolean list) throws IOException {
+    ByteBuffer in = r.in;
+    int size = in.getInt(in.position());
+    in.position(in.position() + 8);
+    String name = list ? "" : name(in);
+    Nodes.Node n = node(r.nodeid);
+    int nf = newFid();
+    long len = client.call(new Message.Txattrwalk(nodes.anyFid(n), nf, name), Message.Rxattrwalk.class).size();
+    try {
+      if (size == 0) {
+        begin(out).putInt((int) len).putInt(0);
+        send(r, out);
+        return;
+      }
+      if (len > size) {
+        throw new Errno(ERANGE, "xattr " + name + " is " + len + " bytes, buffer " + size);
+      }
+      if (len > out.capacity() - Fuse.OUT_HEADER || len > XATTR_MAX) {
+        throw new Errno(E2BIG, "xattr " + name + " too large");
+      }
+      begin(out);
+      long done = 0;
+      while (done < len) {
+        ByteBuffer d = client.call(new Message.Tread(nf, done, (int) Math.min(len - done, client.iounit())),
+            Message.Rread.class).data();
+        if (!d.hasRemaining()) {
+          break;
+        }
+        done += d.remaining();
+        out.put(d);
+      }
+      send(r, out);
+    } finally {
+      bridge.clunkLater(nf);
+    }
+  }
+
+  private void setxattr(Req r, ByteBuffer out) throws IOException {
+    ByteBuffer in = r.in;
+    int p = in.position();
+    int size = in.getInt(p), flags = in.getInt(p + 4);
+    in.position(p + Fuse.SETXATTR_IN_COMPAT);
+    String name = name(in);
+    if (in.remaining() < size) {
+      throw new Errno(EINVAL, "SETXATTR value truncated");
+    }
+    ByteBuffer value = in.duplicate().limit(in.position() + size);
+    setxattr9(node(r.nodeid), name, value, flags);
+    ok(r, out);
+  }
+
+  private void setxattr9(Nodes.Node n, String name, ByteBuffer value, int flags) throws IOException {
+    int nf = newFid();
+    client.call(new Message.Twalk(nodes.anyFid(n), nf, List.of()), Rwalk.class);
+    boolean clunked = false;
+    try {
+      client.call(new Message.Txattrcreate(nf, name, value.remaining(), flags), Message.Rxattrcreate.class);
+      long off = 0;
+      while (value.hasRemaining()) {
+        ByteBuffer chunk = value.duplicate().limit(value.position() + Math.min(value.remaining(), client.iounit()));
+        int w = client.call(new Message.Twrite(nf, off, chunk), Message.Rwrite.class).count();
+        value.position(value.position() + w);
+        off += w;
+      }
+      // The gofer sets the attribute when the fid is clunked; its error is the call's.
+      clunked = true;
+      client.call(new Message.Tclunk(nf), Message.Rclunk.class);
+    } finally {
+      if (!clunked) {
+        bridge.clunkLater(nf);
+      }
+    }
+  }
+
+  private void removexattr(Req r, ByteBuffer out) throws IOException {
+    String name = name(r.in);
+    Nodes.Node n = node(r.nodeid);
+    // 9P2000.L has no Tremovexattr: Linux v9fs removes with a zero-length Txattrcreate carrying
+    // XATTR_REPLACE, and the gofer follows that convention.
+    setxattr9(n, name, ByteBuffer.allocate(0), XATTR_REPLACE);
+    ok(r, out);
+  }
+}
