@@ -26,7 +26,7 @@ if [ "$cmd" = create ] || [ "$cmd" = run ]; then
   "$RUNC" "${args[@]}" "$@"
   rc=$?
   if [ $rc -ne 0 ] && [ "$cmd" = create ]; then
-    msg=$(grep -o '"msg":"[^"]*"' "$log" | tail -1 | sed 's/^"msg":"//; s/"$//')
+    msg=$(grep -oE '"msg":"([^"\\]|\\.)*"' "$log" | tail -1 | sed 's/^"msg":"//; s/"$//; s/\\"/"/g')
     echo "burrow: ${msg:-runc create failed} (args: $*)" >&2
   fi
 else

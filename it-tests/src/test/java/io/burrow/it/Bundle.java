@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * An OCI bundle for one test: {@code DIR/rootfs} copied from the busybox template and
- * {@code DIR/config.json} written by {@code burrow spec}, then edited: {@code process.terminal}
+ * {@code DIR/config.json} as {@code burrow spec} writes it (generated once per run), then edited: {@code process.terminal}
  * false, {@code root.readonly} false, {@code process.args} {@code ["true"]}. Tests edit it further
  * through the {@link Spec} model or, for deliberately wrong documents, as a JSON tree or text.
  */
@@ -26,18 +26,38 @@ public final class Bundle {
     this.dir = dir;
   }
 
+  /**
+   * The config.json {@code burrow spec} writes, generated once per test JVM (a JVM start per
+   * bundle would add up) and reused as the starting point of every bundle.
+   */
+  private static byte[] specTemplate;
+
+  private static synchronized byte[] specTemplate(Burrow burrow, Path scratch) {
+    if (specTemplate == null) {
+      try {
+        Path dir = Files.createDirectories(scratch.resolve("spec-template"));
+        burrow.run("spec", "--bundle", dir.toString()).ok();
+        Path config = dir.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+          throw new AssertionError("`burrow spec --bundle " + dir + "` exited 0 but wrote no " + config);
+        }
+        specTemplate = Files.readAllBytes(config);
+      } catch (IOException e) {
+        throw new AssertionError("cannot run burrow spec", e);
+      }
+    }
+    return specTemplate;
+  }
+
   static Bundle create(Burrow burrow, Path dir) {
     try {
       Files.createDirectories(dir);
+      Files.write(dir.resolve("config.json"), specTemplate(burrow, dir.getParent()));
     } catch (IOException e) {
       throw new AssertionError("cannot create bundle dir " + dir, e);
     }
     Rootfs.copyTo(dir.resolve("rootfs"));
-    burrow.run("spec", "--bundle", dir.toString()).ok();
     Bundle b = new Bundle(dir);
-    if (!Files.isRegularFile(b.config())) {
-      throw new AssertionError("`burrow spec --bundle " + dir + "` exited 0 but wrote no " + b.config());
-    }
     b.edit(s -> {
       if (s.process == null) {
         throw new AssertionError("`burrow spec` wrote a config.json with no process: " + b.configText());

@@ -63,6 +63,36 @@ public final class Burrow {
     return Duration.ofSeconds(Long.getLong("burrow.it.timeout", 60));
   }
 
+  /**
+   * Extra global flags for every invocation, from the system property {@code burrow.it.globalFlags}
+   * (space-separated, e.g. {@code "--file-access gofer"}), so the whole suite can run in another
+   * mode. A flag a test gives itself wins over the same flag here.
+   */
+  static List<String> defaultFlags(List<String> explicit) {
+    String prop = System.getProperty("burrow.it.globalFlags", "").trim();
+    if (prop.isEmpty()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    String[] parts = prop.split("\\s+");
+    for (int i = 0; i < parts.length; i++) {
+      String flag = parts[i];
+      boolean takesValue = i + 1 < parts.length && !parts[i + 1].startsWith("-");
+      String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=')) : flag;
+      boolean overridden = explicit.stream().anyMatch(e -> e.equals(name) || e.startsWith(name + "="));
+      if (!overridden) {
+        out.add(flag);
+        if (takesValue) {
+          out.add(parts[i + 1]);
+        }
+      }
+      if (takesValue) {
+        i++;
+      }
+    }
+    return out;
+  }
+
   public Path root() {
     return root;
   }
@@ -101,6 +131,7 @@ public final class Burrow {
       cmd.add("--root");
       cmd.add(root.toString());
     }
+    cmd.addAll(defaultFlags(globalFlags));
     cmd.addAll(globalFlags);
     cmd.addAll(Arrays.asList(args));
     observer.accept(List.of(args));
@@ -146,7 +177,28 @@ public final class Burrow {
       throw new AssertionError("TIMEOUT: `" + String.join(" ", cmd) + "` did not finish within " + timeout.toSeconds()
           + " s; killed it (pid " + p.pid() + ") and its descendants " + killed + "\n" + partial.outputs());
     }
-    return new Result(cmd, p.exitValue(), out, err, Duration.ofNanos(System.nanoTime() - start));
+    Result result = new Result(cmd, p.exitValue(), out, err, Duration.ofNanos(System.nanoTime() - start));
+    logInvocation(result);
+    return result;
+  }
+
+  /** Appends one line per invocation (elapsed ms, exit code, command) to target/burrow-it-invocations.log. */
+  private static boolean logStarted;
+
+  private static synchronized void logInvocation(Result r) {
+    try {
+      Path log = Path.of(System.getProperty("burrow.it.invocationLog", "target/burrow-it-invocations.log"));
+      if (log.getParent() != null && Files.isDirectory(log.getParent())) {
+        if (!logStarted) {
+          Files.writeString(log, "# burrow invocations of the test run started " + java.time.Instant.now() + "\n");
+          logStarted = true;
+        }
+        Files.writeString(log, String.format("%6d ms  exit %3d  %s%n", r.elapsed().toMillis(), r.exitCode(), r.commandLine()),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      }
+    } catch (IOException e) {
+      // the log is a diagnostic only
+    }
   }
 
   /** One finished invocation. The output files stay valid (and may keep growing, for create). */

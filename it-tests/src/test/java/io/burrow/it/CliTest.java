@@ -33,6 +33,20 @@ class CliTest {
   }
 
   @Test
+  void specWritesOnlyOciFieldsInMounts(TestEnv env) throws Exception {
+    Path dir = env.dir("specdir");
+    env.burrow().run("spec", "--bundle", dir.toString()).ok();
+    JsonNode tree = SpecIo.MAPPER.readTree(dir.resolve("config.json").toFile());
+    java.util.Set<String> oci = java.util.Set.of("destination", "type", "source", "options", "uidMappings", "gidMappings");
+    for (JsonNode m : tree.path("mounts")) {
+      List<String> names = new java.util.ArrayList<>();
+      m.fieldNames().forEachRemaining(names::add);
+      assertThat(names).as("fields of mount %s (config-md: destination, type, source, options, uidMappings, gidMappings)", m)
+          .allMatch(oci::contains);
+    }
+  }
+
+  @Test
   void specRootlessAddsAUserNamespaceWithMappings(TestEnv env) throws Exception {
     Path dir = env.dir("specdir");
     env.burrow().run("spec", "--bundle", dir.toString(), "--rootless").ok();

@@ -98,6 +98,17 @@ class ContainerTest {
   }
 
   @Test
+  void theProgramGetsOnlyStdioAsOpenFiles(TestEnv env) {
+    // Nothing of burrow (JVM jars, locks, state files, sockets) may leak into the container as an fd.
+    // ls runs as a child, so it lists the fds of pid 1 (the shell) without adding any of its own there;
+    // "; true" keeps the shell from exec'ing ls.
+    Bundle b = env.bundle().shell("ls /proc/1/fd; true");
+    String out = runIn(env, b, "fd1");
+    List<String> fds = out.lines().map(String::trim).filter(l -> !l.isEmpty()).collect(Collectors.toList());
+    assertThat(fds).as("open fds of the container's pid 1:\n%s", out).containsExactlyInAnyOrder("0", "1", "2");
+  }
+
+  @Test
   void hostnameFromTheSpec(TestEnv env) {
     String hostBefore = Host.sh("hostname").ok().output().trim();
     Bundle b = env.bundle().edit(s -> s.hostname = "burrow-it-host").shell("hostname; cat /proc/sys/kernel/hostname");

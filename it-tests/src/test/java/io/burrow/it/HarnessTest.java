@@ -101,4 +101,16 @@ class HarnessTest {
       Host.sh("rm", "-rf", dir.toString());
     }
   }
+
+  @Test
+  void defaultGlobalFlagsYieldToTheTestsOwn() {
+    System.setProperty("burrow.it.globalFlags", "--file-access gofer --overlay --log-format=json");
+    try {
+      assertThat(Burrow.defaultFlags(List.of())).containsExactly("--file-access", "gofer", "--overlay", "--log-format=json");
+      assertThat(Burrow.defaultFlags(List.of("--file-access", "nosuch"))).containsExactly("--overlay", "--log-format=json");
+      assertThat(Burrow.defaultFlags(List.of("--log-format", "text"))).containsExactly("--file-access", "gofer", "--overlay");
+    } finally {
+      System.clearProperty("burrow.it.globalFlags");
+    }
+  }
 }

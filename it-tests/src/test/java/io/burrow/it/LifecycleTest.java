@@ -8,6 +8,7 @@ import io.burrow.api.state.ContainerState;
 import io.burrow.api.state.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -261,6 +262,44 @@ class LifecycleTest {
     env.burrow().run("delete", "-f", "f2").ok();
     assertThat(TestEnv.awaitDead(c.pid())).isTrue();
     assertThat(env.stateDir("f2")).doesNotExist();
+  }
+
+  @Test
+  void killAllSignalsEveryProcessOfTheContainer(TestEnv env) {
+    Path gate = env.dir("gate");
+    // The init traps TERM (so a plain kill of pid 1 alone would not end it) and has two children.
+    Bundle b = env.bundle().bind("/gate", gate, "rw")
+        .shell("trap '' TERM; sleep 1000 & sleep 1001 & touch /gate/ready; wait; wait; echo children-gone");
+    TestEnv.Container c = env.create(b, "ka");
+    env.burrow().run("start", "ka").ok();
+    assertThat(Host.eventually(java.time.Duration.ofSeconds(30), () -> Files.exists(gate.resolve("ready")))).isTrue();
+    String ns = Host.ns(c.pid(), "pid").orElseThrow();
+    assertThat(inNamespace(ns)).as("processes of the container").hasSizeGreaterThanOrEqualTo(3);
+    env.burrow().run("kill", "--all", "ka", "KILL").ok();
+    env.awaitStatus("ka", "stopped");
+    assertThat(Host.eventually(java.time.Duration.ofSeconds(10), () -> inNamespace(ns).isEmpty()))
+        .as("no process left in the container's pid namespace").isTrue();
+    env.burrow().run("delete", "ka").ok();
+  }
+
+  @Test
+  void deleteForceKillsEveryProcessOfTheContainer(TestEnv env) {
+    Bundle b = env.bundle().shell("sleep 1000 & sleep 1001 & exec sleep 1002");
+    TestEnv.Container c = env.create(b, "kf");
+    env.burrow().run("start", "kf").ok();
+    String ns = Host.ns(c.pid(), "pid").orElseThrow();
+    assertThat(Host.eventually(java.time.Duration.ofSeconds(30), () -> inNamespace(ns).size() >= 3))
+        .as("three sleeps in the container").isTrue();
+    env.burrow().run("delete", "--force", "kf").ok();
+    assertThat(Host.eventually(java.time.Duration.ofSeconds(10), () -> inNamespace(ns).isEmpty()))
+        .as("no process left in the container's pid namespace: %s", inNamespace(ns)).isTrue();
+    assertThat(env.stateDir("kf")).doesNotExist();
+  }
+
+  /** Live processes whose pid namespace is {@code ns}. */
+  static List<Long> inNamespace(String ns) {
+    return Host.allPids().stream().filter(p -> Host.alive(p) && Host.ns(p, "pid").map(ns::equals).orElse(false))
+        .collect(java.util.stream.Collectors.toList());
   }
 
   @Test

@@ -38,6 +38,8 @@ public final class TestEnv {
   /** pid namespaces of those inits (other than ours). */
   private final Set<String> pidNamespaces = ConcurrentHashMap.newKeySet();
   private final List<ProcessHandle> helpers = new CopyOnWriteArrayList<>();
+  /** id -> the init pid last seen for it, so waits for "stopped" can watch the process instead of polling burrow. */
+  private final Map<String, Long> pidOf = new ConcurrentHashMap<>();
   private final String hostPidNs = Host.selfNs("pid");
 
   TestEnv(String testName) {
@@ -128,6 +130,7 @@ public final class TestEnv {
     Burrow.Result r = burrow.run("create", "--bundle", b.dir().toString(), "--pid-file", pidFile.toString(), id).ok();
     long pid = readPidFile(pidFile, r);
     trackPid(pid);
+    pidOf.put(id, pid);
     return new Container(id, pid, r, pidFile);
   }
 
@@ -154,7 +157,11 @@ public final class TestEnv {
     if (node == null || !node.isObject()) {
       throw new AssertionError("`burrow state " + id + "` printed no JSON object\n" + r.outputs());
     }
-    trackPid(node.path("pid").asLong(0));
+    long pid = node.path("pid").asLong(0);
+    trackPid(pid);
+    if (pid > 0) {
+      pidOf.put(id, pid);
+    }
     return node;
   }
 
@@ -164,6 +171,11 @@ public final class TestEnv {
 
   /** Polls {@code state} until the status is {@code wanted}; a guard against hangs, not a timing assertion. */
   public JsonNode awaitStatus(String id, String wanted) {
+    Long pid = pidOf.get(id);
+    if (wanted.equals("stopped") && pid != null) {
+      // Watch the init on the host first: each poll of `state` costs a JVM start.
+      Host.eventually(Duration.ofSeconds(30), () -> !Host.alive(pid));
+    }
     JsonNode[] last = new JsonNode[1];
     boolean ok = Host.eventually(Duration.ofSeconds(30), () -> {
       last[0] = state(id);
