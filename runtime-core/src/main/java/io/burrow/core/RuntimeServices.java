@@ -24,25 +24,10 @@ public record RuntimeServices(
     ProcessControl processes,
     HookRunner hooks,
     ControlChannel control,
-    List<String> burrowCommand) {
+    @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand) {
 
   @Inject
-  public RuntimeServices(
-      Config config,
-      ContainerStore store,
-      FileAccessRegistry fileAccess,
-      NamespaceLauncher launcher,
-      ProcessControl processes,
-      HookRunner hooks,
-      ControlChannel control,
-      @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand) {
-    this.config = config;
-    this.store = store;
-    this.fileAccess = fileAccess;
-    this.launcher = launcher;
-    this.processes = processes;
-    this.hooks = hooks;
-    this.control = control;
-    this.burrowCommand = List.copyOf(burrowCommand);
+  public RuntimeServices {
+    burrowCommand = List.copyOf(burrowCommand);
   }
 }

@@ -21,6 +21,7 @@ import io.burrow.fs.gofer.fuse.FuseMount;
 import io.burrow.fs.gofer.p9.Message;
 import io.burrow.fs.gofer.p9.P9;
 import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.Fd;
 import io.burrow.linux.Native;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -104,9 +105,9 @@ public final class GoferFileAccess implements FileAccess {
     try {
       for (int i = 0; i < count; i++) {
         String what = i == 0 ? "/" : served.get(i - 1).destination;
-        int[] sv = Sys.socketpair();
-        sandboxEnds.add(new FdIoFile(sv[0], "sandbox end of " + what));
-        goferEnds.add(new FdIoFile(sv[1], "gofer end of " + what));
+        Fd[] pair = Fd.socketpair("io file of " + what);
+        sandboxEnds.add(pair[0]);
+        goferEnds.add(pair[1]);
       }
       List<String> argv = goferArgv(ctx, count);
       boolean mapIds = createsUserNs(spec);
