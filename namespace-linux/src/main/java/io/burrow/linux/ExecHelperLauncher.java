@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExecHelperLauncher implements NamespaceLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ExecHelperLauncher.class);
-  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
 
   private final Provider<ExecHelper> helper;
   private final IdMapper idMapper;

@@ -44,7 +44,8 @@ public final class Sandbox {
   static final String POD_SOCKET = "pod.sock";
   /** An empty directory the sandbox confines itself to once the init runs. */
   static final String EMPTY_ROOT = "sandbox-root";
-  private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
+  // Generous: on a loaded machine two JVMs (gofer, sandbox) must start before the init runs.
+  private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
 
   /** The sandbox process and the container init it started. */
   public record Started(ProcessId sandbox, ProcessId init) {}

@@ -28,7 +28,7 @@ public record Config(
     LogFormat logFormat) {
 
   public static final Path DEFAULT_ROOT = Path.of("/run/burrow");
-  public static final String DEFAULT_FILE_ACCESS = "direct";
+  public static final String DEFAULT_FILE_ACCESS = "gofer";
 
   /** How log records are written: runc's {@code --log-format}. */
   public enum LogFormat {

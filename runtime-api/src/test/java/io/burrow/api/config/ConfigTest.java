@@ -62,7 +62,7 @@ class ConfigTest {
   void missingFlagsKeepDefaults() {
     assertThat(Config.fromFlags(List.of())).isEqualTo(Config.defaults());
     assertThat(Config.fromFlags(List.of("--debug=true"))).isEqualTo(
-        new Config(Config.DEFAULT_ROOT, "direct", false, true, true, "", LogFormat.TEXT));
+        new Config(Config.DEFAULT_ROOT, "gofer", false, true, true, "", LogFormat.TEXT));
   }
 
   @Test

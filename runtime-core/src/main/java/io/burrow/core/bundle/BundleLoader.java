@@ -41,6 +41,15 @@ public final class BundleLoader {
     if (!Files.isDirectory(rootfs)) {
       throw new ContainerException(where + ": root.path: rootfs " + rootfs + " does not exist or is not a directory");
     }
+    if (spec.mounts != null) {
+      for (int i = 0; i < spec.mounts.size(); i++) {
+        Mount m = spec.mounts.get(i);
+        if (m.isBind() && !Files.exists(dir.resolve(m.source))) {
+          throw new ContainerException(where + ": mounts[" + i + "].source: " + dir.resolve(m.source)
+              + " does not exist");
+        }
+      }
+    }
     return new Bundle(dir, spec, rootfs);
   }
 
