@@ -183,6 +183,18 @@ class BundleLoaderTest {
       process(s).put("terminal", false);
       s.putArray("mounts").addObject().put("destination", "/data").put("source", "data").putArray("options").add("rbind");
     });
+    java.nio.file.Files.createDirectories(bundle.resolve("data"));
     assertThat(BundleLoader.load(bundle).spec().hostname).isEqualTo("box");
+  }
+
+  @Test
+  void missingBindSourceIsNamed() throws Exception {
+    writeSpec(s -> {
+      process(s).put("terminal", false);
+      s.putArray("mounts").addObject().put("destination", "/data").put("source", "/no/such/source")
+          .putArray("options").add("rbind");
+    });
+    assertThatThrownBy(() -> BundleLoader.load(bundle)).isInstanceOf(ContainerException.class)
+        .hasMessageContaining("mounts[0].source").hasMessageContaining("/no/such/source");
   }
 }
