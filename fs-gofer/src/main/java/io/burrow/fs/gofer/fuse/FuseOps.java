@@ -296,6 +296,7 @@ final class FuseOps {
     if (redundant[0]) {
       bridge.clunkLater(fid);
     }
+    bridge.nodeAdded();
     return n;
   }
 
@@ -685,14 +686,11 @@ final class FuseOps {
     int p = in.position();
     Handle h = handle(in.getLong(p));
     long offset = in.getLong(p + 8);
-    int size = Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER);
-    Message.Rread rr = client.call(new Message.Tread(h.fid, offset, Math.min(size, bridge.maxWrite)),
-        Message.Rread.class);
-    ByteBuffer data = rr.data();
-    if (data.remaining() > size) {
-      data.limit(data.position() + size);
-    }
-    begin(out).put(data);
+    int size = Math.min(Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER), bridge.maxWrite);
+    // The payload goes from the 9P socket straight into the reply buffer: one copy in user space.
+    begin(out);
+    int n = client.read(new Message.Tread(h.fid, offset, size), out.duplicate());
+    out.position(Fuse.OUT_HEADER + n);
     send(r, out);
   }
 

@@ -2,6 +2,7 @@ package io.burrow.fs.gofer.fuse;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +57,8 @@ final class Nodes {
 
   private record Key(long parent, String name) {}
 
-  private final Map<Long, Node> byId = new HashMap<>();
+  /** In access order: the eldest entries are the least recently used nodes (trim victims). */
+  private final LinkedHashMap<Long, Node> byId = new LinkedHashMap<>(1024, 0.75f, true);
   private final Map<Long, Node> byIno = new HashMap<>();
   private final Map<Key, Alias> byName = new HashMap<>();
   private long nextId = Fuse.ROOT_ID + 1;
@@ -161,6 +163,33 @@ final class Nodes {
     }
     n.aliases.clear();
     return fids;
+  }
+
+  /** A name the kernel can be asked to drop (FUSE_NOTIFY_INVAL_ENTRY). */
+  record Name(long parent, String name) {}
+
+  /**
+   * Live names of up to {@code count} least recently used nodes (never the root), for the bridge
+   * to ask the kernel to drop them, which leads to FORGETs and so frees their fids.
+   */
+  synchronized List<Name> trimCandidates(int count) {
+    List<Name> out = new ArrayList<>();
+    int nodesTaken = 0;
+    for (Node n : byId.values()) {
+      if (nodesTaken >= count) {
+        break;
+      }
+      if (n.id == Fuse.ROOT_ID) {
+        continue;
+      }
+      nodesTaken++;
+      for (Alias a : n.aliases) {
+        if (a.live) {
+          out.add(new Name(a.parent, a.name));
+        }
+      }
+    }
+    return out;
   }
 
   /** After a successful unlink/rmdir of {@code parent/name}. */
