@@ -64,13 +64,14 @@ public final class FuseBridge implements AutoCloseable {
     }
 
     /**
-     * 8 threads; 60 s entry and attribute timeouts: the gofer serves a container's files to this
+     * 8 threads; at most 12288 nodes (3/4 of the gofer's fids per connection, leaving room for
+     * open files); 60 s entry and attribute timeouts: the gofer serves a container's files to this
      * sandbox only, so every change goes through this mount, where the kernel updates or
      * invalidates what it cached; the timeouts only bound how long a change made on the host
      * behind the container's back stays invisible.
      */
     public static Options defaults() {
-      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), "", 8192);
+      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), "", 12288);
     }
 
     public Options withThreads(int n) {
@@ -162,7 +163,7 @@ public final class FuseBridge implements AutoCloseable {
 
   /**
    * Keeps the node table (and so the gofer's fids) bounded: asks the kernel, with
-   * FUSE_NOTIFY_INVAL_ENTRY, to drop the names of the least recently used nodes down to 3/4 of
+   * FUSE_NOTIFY_INVAL_ENTRY, to drop the names of the least recently used nodes down to 7/8 of
    * maxNodes. Unused dentries go, their inodes are evicted and the kernel sends FORGETs, which
    * clunk the fids. A separate thread, because the kernel takes the parent directory's lock to
    * handle a notification, which a reader thread serving a request in that directory may need.
@@ -178,7 +179,7 @@ public final class FuseBridge implements AutoCloseable {
       if (stopping.get()) {
         return;
       }
-      int excess = nodes.size() - options.maxNodes() * 3 / 4;
+      int excess = nodes.size() - options.maxNodes() * 7 / 8;
       if (excess <= 0) {
         continue;
       }

@@ -290,6 +290,44 @@ final class FuseOps {
     return register(parent, name, nf, a);
   }
 
+  /**
+   * Like {@link #lookup(Nodes.Node, String, Rgetattr[])} for a file just created through the open
+   * fid {@code openFid}: the walk to its name and the getattr (on the open fid, which already
+   * names the new file) are in flight together, saving a round trip per create.
+   */
+  private Nodes.Node lookupCreated(Nodes.Node parent, String name, int openFid, Rgetattr[] attr) throws IOException {
+    int nf = newFid();
+    Message.Twalk tw = new Message.Twalk(nodes.anyFid(parent), nf, List.of(name));
+    Message.Tgetattr tg = new Message.Tgetattr(openFid, P9.GETATTR_BASIC);
+    CompletableFuture<Message> walked = client.send(tw).reply();
+    CompletableFuture<Message> stat = client.send(tg).reply();
+    Message w;
+    try {
+      w = NinePClient.await(walked, tw);
+    } catch (IOException e) {
+      stat.exceptionally(x -> null);
+      throw e;
+    }
+    if (!(w instanceof Rwalk rw) || rw.qids().size() != 1) {
+      throw new Errno(ENOENT, "walk to created " + name);
+    }
+    Message g;
+    try {
+      g = NinePClient.await(stat, tg);
+    } catch (IOException e) {
+      bridge.clunkLater(nf);
+      throw e;
+    }
+    Rgetattr a = (Rgetattr) g;
+    if (a.qid().path() != rw.qids().get(0).path()) {
+      // The name was replaced between create and walk (only possible from the host side).
+      bridge.clunkLater(nf);
+      throw new Errno(ESTALE, "created file " + name + " was replaced");
+    }
+    attr[0] = a;
+    return register(parent, name, nf, a);
+  }
+
   private Nodes.Node register(Nodes.Node parent, String name, int fid, Rgetattr a) {
     boolean[] redundant = new boolean[1];
     Nodes.Node n = nodes.register(parent.id, name, fid, a.qid().path(), (a.mode() & S_IFMT) == S_IFDIR, redundant);
@@ -655,7 +693,7 @@ final class FuseOps {
     Rgetattr[] a = new Rgetattr[1];
     Nodes.Node n;
     try {
-      n = lookup(parent, name, a);
+      n = lookupCreated(parent, name, nf, a);
       try {
         a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
       } catch (IOException e) {
