@@ -208,6 +208,17 @@ public final class FuseBridge implements AutoCloseable {
     return nodes.size();
   }
 
+  /** Requests served so far by FUSE opcode name, for diagnostics and benchmarks. */
+  public java.util.Map<String, Long> requestCounts() {
+    java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    for (int i = 0; i < ops.counts.length(); i++) {
+      if (ops.counts.get(i) > 0) {
+        m.put(Fuse.opName(i), ops.counts.get(i));
+      }
+    }
+    return m;
+  }
+
   /** True until every reader has stopped (unmount, DESTROY or {@link #close()}). */
   public boolean isRunning() {
     return ended.getCount() > 0;

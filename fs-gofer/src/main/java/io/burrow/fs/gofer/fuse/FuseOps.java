@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class FuseOps {
   private static final Logger LOG = LoggerFactory.getLogger(FuseOps.class);
   private static final int ENOENT = 2, EIO = 5, EINVAL = 22, ENOSYS = 38, ESTALE = 116, ERANGE = 34, EEXIST = 17,
-      EPROTO = 71, E2BIG = 7;
+      EPROTO = 71, E2BIG = 7, ENODATA = 61;
   private static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_ISGID = 02000;
   private static final int O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000, O_DSYNC = 010000,
       O_SYNC = 04010000;
@@ -61,6 +61,8 @@ final class FuseOps {
   private final long entrySec, attrSec;
   private final int entryNsec, attrNsec;
   private volatile boolean initialized;
+  /** Requests served, by opcode (diagnostics; see {@link FuseBridge#requestCounts()}). */
+  final java.util.concurrent.atomic.AtomicLongArray counts = new java.util.concurrent.atomic.AtomicLongArray(64);
 
   FuseOps(FuseBridge bridge) {
     this.bridge = bridge;
@@ -113,6 +115,9 @@ final class FuseOps {
   }
 
   private boolean dispatch(Req r, ByteBuffer out) throws IOException, P9ProtocolException {
+    if (r.opcode >= 0 && r.opcode < 64) {
+      counts.incrementAndGet(r.opcode);
+    }
     switch (r.opcode) {
       case Fuse.INIT -> init(r, out);
       case Fuse.DESTROY -> {
@@ -704,6 +709,7 @@ final class FuseOps {
       bridge.clunkLater(nf);
       throw e;
     }
+    n.noCapability = true; // a file this call created has no file capabilities
     createReply(r, out, n, a[0], nf);
   }
 
@@ -917,14 +923,28 @@ final class FuseOps {
 
   // ---- xattrs ------------------------------------------------------------------------------------
 
+  private static final String CAPABILITY = "security.capability";
+
   private void getxattr(Req r, ByteBuffer out, boolean list) throws IOException {
     ByteBuffer in = r.in;
     int size = in.getInt(in.position());
     in.position(in.position() + 8);
     String name = list ? "" : name(in);
     Nodes.Node n = node(r.nodeid);
+    boolean capability = name.equals(CAPABILITY);
+    if (capability && n.noCapability) {
+      throw new Errno(ENODATA, "no " + CAPABILITY + " (cached)");
+    }
     int nf = newFid();
-    long len = client.call(new Message.Txattrwalk(nodes.anyFid(n), nf, name), Message.Rxattrwalk.class).size();
+    long len;
+    try {
+      len = client.call(new Message.Txattrwalk(nodes.anyFid(n), nf, name), Message.Rxattrwalk.class).size();
+    } catch (Errno e) {
+      if (capability && e.errno() == ENODATA) {
+        n.noCapability = true;
+      }
+      throw e;
+    }
     try {
       if (size == 0) {
         begin(out).putInt((int) len).putInt(0);
@@ -964,7 +984,11 @@ final class FuseOps {
       throw new Errno(EINVAL, "SETXATTR value truncated");
     }
     ByteBuffer value = in.duplicate().limit(in.position() + size);
-    setxattr9(node(r.nodeid), name, value, flags);
+    Nodes.Node n = node(r.nodeid);
+    if (name.equals(CAPABILITY)) {
+      n.noCapability = false;
+    }
+    setxattr9(n, name, value, flags);
     ok(r, out);
   }
 
@@ -994,6 +1018,9 @@ final class FuseOps {
   private void removexattr(Req r, ByteBuffer out) throws IOException {
     String name = name(r.in);
     Nodes.Node n = node(r.nodeid);
+    if (name.equals(CAPABILITY)) {
+      n.noCapability = false; // until the next lookup of it says otherwise
+    }
     // 9P2000.L has no Tremovexattr: Linux v9fs removes with a zero-length Txattrcreate carrying
     // XATTR_REPLACE, and the gofer follows that convention.
     setxattr9(n, name, ByteBuffer.allocate(0), XATTR_REPLACE);

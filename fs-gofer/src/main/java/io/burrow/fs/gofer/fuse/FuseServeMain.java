@@ -59,6 +59,7 @@ public final class FuseServeMain {
     NinePClient client = NinePClient.connect(fd, NinePServer.DEFAULT_MAX_MSIZE);
     FuseBridge bridge = FuseBridge.start(FuseMount.mount(Path.of(mountDir)), client, opts);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("FUSE requests: " + bridge.requestCounts());
       try {
         bridge.close();
       } catch (Exception e) {

@@ -47,6 +47,12 @@ final class Nodes {
     final boolean dir;
     long nlookup; // guarded by Nodes.this
     final List<Alias> aliases = new ArrayList<>(1); // guarded by Nodes.this
+    /**
+     * Known to have no security.capability xattr. The kernel asks for it before every first write
+     * to a file (to drop file capabilities); only this mount changes xattrs, so absence can be
+     * remembered until the bridge itself sets or removes that attribute.
+     */
+    volatile boolean noCapability;
 
     Node(long id, long ino, boolean dir) {
       this.id = id;

@@ -319,6 +319,21 @@ class FusePosixTest {
   }
 
   @Test
+  void fileCapabilitiesSurviveAndAreDroppedByWrites() throws Exception {
+    // the bridge remembers "no security.capability" per file; setcap must invalidate that, and the
+    // kernel's removal on write must go through
+    compare((root, log) -> {
+      Path f = Files.writeString(root.resolve("bin"), "x");
+      Files.writeString(f, "y", StandardOpenOption.APPEND);
+      log.add(run(root, "setcap", "cap_net_raw+ep", "bin"));
+      log.add(run(root, "getcap", "bin"));
+      Files.writeString(f, "z", StandardOpenOption.APPEND);
+      log.add("after write: " + run(root, "getcap", "bin"));
+      log.add(run(root, "setcap", "cap_net_raw+ep", "bin") + " " + run(root, "getcap", "bin"));
+    });
+  }
+
+  @Test
   void removeXattr() throws Exception {
     compare((root, log) -> {
       Path f = Files.writeString(root.resolve("f"), "x");
