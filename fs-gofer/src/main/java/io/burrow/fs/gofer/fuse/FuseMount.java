@@ -43,7 +43,16 @@ public final class FuseMount implements AutoCloseable {
    * nothing stays open or mounted.
    */
   public static FuseMount mount(Path target, int uid, int gid) throws IOException {
-    int fd = Sys.openat(Sys.AT_FDCWD, "/dev/fuse", Sys.O_RDWR | Sys.O_NONBLOCK, 0);
+    return mount(target, Path.of("/dev/fuse"), uid, gid);
+  }
+
+  /**
+   * Like {@link #mount(Path, int, int)} with another device node for the FUSE device (char 10:229),
+   * e.g. a private node made with {@code mknod} and chowned to the user namespace's root, when
+   * the host's {@code /dev/fuse} (0600, host root) cannot be opened from inside the namespace.
+   */
+  public static FuseMount mount(Path target, Path device, int uid, int gid) throws IOException {
+    int fd = Sys.openat(Sys.AT_FDCWD, device.toString(), Sys.O_RDWR | Sys.O_NONBLOCK, 0);
     String opts = "fd=" + fd + ",rootmode=40000,user_id=" + uid + ",group_id=" + gid
         + ",allow_other,default_permissions";
     if (Native.libc().mount("burrow", target.toString(), "fuse.burrow", MS_NOSUID | MS_NODEV, opts) != 0) {
