@@ -41,16 +41,35 @@ final class FuseOps {
   static final class Handle {
     final int fid;
     final boolean dir;
+    final Nodes.Node node;
     // readdir continuation (guarded by this): entries fetched but not yet returned, and the
     // directory offset the first of them starts at.
     List<Dirent> rest = List.of();
     long restOffset = -1;
+    // sequential read-ahead (guarded by this): file bytes [raStart, raStart + raLen) as of the
+    // node's data version raVersion, and where the next sequential READ would start.
+    ByteBuffer ra;
+    long raStart;
+    int raLen;
+    long raVersion = -1;
+    long nextRead = -1;
 
-    Handle(int fid, boolean dir) {
+    Handle(int fid, boolean dir, Nodes.Node node) {
       this.fid = fid;
       this.dir = dir;
+      this.node = node;
     }
   }
+
+  /**
+   * Read-ahead buffers: the kernel reads a cold file in readahead-window pieces (128 KiB by
+   * default), each a 9P round trip. For a handle read sequentially the bridge fetches max_write
+   * bytes at once and serves the following READs from memory. At most this many buffers exist.
+   */
+  private static final int READ_AHEAD_BUFFERS = 16;
+  private final java.util.concurrent.ArrayBlockingQueue<ByteBuffer> raPool =
+      new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD_BUFFERS);
+  private final java.util.concurrent.atomic.AtomicInteger raAllocated = new java.util.concurrent.atomic.AtomicInteger();
 
   private final FuseBridge bridge;
   private final NinePClient client;
@@ -588,6 +607,9 @@ final class FuseOps {
       client.call(new Message.Tsetattr(nodes.anyFid(n), vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
           Message.Rsetattr.class);
     }
+    if ((v & P9.SETATTR_SIZE) != 0) {
+      n.dataVersion.incrementAndGet();
+    }
     replyAttr(r, out, getattr9(nodes.anyFid(n)));
   }
 
@@ -647,8 +669,11 @@ final class FuseOps {
       return nf;
     };
     int fid = n.dir ? op.apply(nodeAlias(n)) : withLiveAlias(n, op);
+    if ((oflags & O_TRUNC) != 0) {
+      n.dataVersion.incrementAndGet();
+    }
     long fh = nextHandle.getAndIncrement();
-    handles.put(fh, new Handle(fid, dir));
+    handles.put(fh, new Handle(fid, dir, n));
     // Keep the page cache across opens: only this mount changes the file, and AUTO_INVAL_DATA
     // drops it anyway when a fresh getattr shows another mtime or size.
     int openFlags = Fuse.FOPEN_KEEP_CACHE | (dir ? Fuse.FOPEN_CACHE_DIR : 0);
@@ -715,7 +740,7 @@ final class FuseOps {
 
   private void createReply(Req r, ByteBuffer out, Nodes.Node n, Rgetattr a, int fid) {
     long fh = nextHandle.getAndIncrement();
-    handles.put(fh, new Handle(fid, false));
+    handles.put(fh, new Handle(fid, false, n));
     putEntry(begin(out), n.id, a);
     out.putLong(fh).putInt(Fuse.FOPEN_KEEP_CACHE).putInt(0);
     if (!send(r, out)) {
@@ -731,11 +756,43 @@ final class FuseOps {
     Handle h = handle(in.getLong(p));
     long offset = in.getLong(p + 8);
     int size = Math.min(Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER), bridge.maxWrite);
-    // The payload goes from the 9P socket straight into the reply buffer: one copy in user space.
     begin(out);
+    synchronized (h) {
+      long version = h.node.dataVersion.get();
+      if (h.ra != null && h.raVersion == version && offset >= h.raStart && offset < h.raStart + h.raLen
+          && (offset + size <= h.raStart + h.raLen || h.raLen < h.ra.capacity())) {
+        // Served from the read-ahead buffer; a short buffer means the file ended there.
+        int from = (int) (offset - h.raStart);
+        int n = Math.min(size, h.raLen - from);
+        out.put(h.ra.duplicate().position(from).limit(from + n));
+        h.nextRead = offset + n;
+        send(r, out);
+        return;
+      }
+      boolean sequential = offset == h.nextRead && size < bridge.maxWrite;
+      h.nextRead = offset + size;
+      if (sequential && (h.ra != null || (h.ra = takeReadAhead()) != null)) {
+        h.raVersion = version;
+        h.raStart = offset;
+        h.raLen = client.read(new Message.Tread(h.fid, offset, h.ra.capacity()), h.ra.duplicate().clear());
+        int n = Math.min(size, h.raLen);
+        out.put(h.ra.duplicate().position(0).limit(n));
+        send(r, out);
+        return;
+      }
+    }
+    // The payload goes from the 9P socket straight into the reply buffer: one copy in user space.
     int n = client.read(new Message.Tread(h.fid, offset, size), out.duplicate());
     out.position(Fuse.OUT_HEADER + n);
     send(r, out);
+  }
+
+  private ByteBuffer takeReadAhead() {
+    ByteBuffer b = raPool.poll();
+    if (b == null && raAllocated.getAndUpdate(x -> x < READ_AHEAD_BUFFERS ? x + 1 : x) < READ_AHEAD_BUFFERS) {
+      b = ByteBuffer.allocateDirect(bridge.maxWrite);
+    }
+    return b;
   }
 
   private void write(Req r, ByteBuffer out) throws IOException {
@@ -757,6 +814,7 @@ final class FuseOps {
       }
       done += n;
     }
+    h.node.dataVersion.incrementAndGet(); // before the reply: later READs must not see old bytes
     begin(out).putInt(done).putInt(0);
     send(r, out);
   }
@@ -765,6 +823,12 @@ final class FuseOps {
     Handle h = handles.remove(r.in.getLong(r.in.position()));
     if (h != null) {
       bridge.clunkLater(h.fid);
+      synchronized (h) {
+        if (h.ra != null) {
+          raPool.offer(h.ra);
+          h.ra = null;
+        }
+      }
     }
     ok(r, out);
   }

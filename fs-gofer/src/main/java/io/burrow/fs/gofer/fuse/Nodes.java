@@ -53,6 +53,8 @@ final class Nodes {
      * remembered until the bridge itself sets or removes that attribute.
      */
     volatile boolean noCapability;
+    /** Bumped by every write and truncate through the bridge; read-ahead data of another version is stale. */
+    final java.util.concurrent.atomic.AtomicLong dataVersion = new java.util.concurrent.atomic.AtomicLong();
 
     Node(long id, long ino, boolean dir) {
       this.id = id;
