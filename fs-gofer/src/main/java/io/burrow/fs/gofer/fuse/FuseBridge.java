@@ -321,15 +321,18 @@ public final class FuseBridge implements AutoCloseable {
     }
     wake();
     trimRequests.release();
+    // Readers finish the request they are serving; one stuck in a 9P call to a hung (not dead)
+    // gofer stays until the caller closes the client. Wait 10 s in all, not per thread.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     for (Thread t : readers) {
       try {
-        t.join(TimeUnit.SECONDS.toMillis(10));
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
       if (t.isAlive()) {
-        LOG.warn("FUSE reader {} did not stop within 10 s", t.getName());
+        LOG.warn("FUSE reader {} still busy after 10 s (a 9P call without a reply?)", t.getName());
       }
     }
     mount.close();
