@@ -79,7 +79,6 @@ final class FuseOps {
   private final AtomicInteger nextFid;
   private final long entrySec, attrSec;
   private final int entryNsec, attrNsec;
-  private volatile boolean initialized;
   /** Requests served, by opcode (diagnostics; see {@link FuseBridge#requestCounts()}). */
   final java.util.concurrent.atomic.AtomicLongArray counts = new java.util.concurrent.atomic.AtomicLongArray(64);
 
@@ -329,8 +328,7 @@ final class FuseOps {
     try {
       w = NinePClient.await(walked, tw);
     } catch (IOException e) {
-      stat.exceptionally(x -> null);
-      throw e;
+      throw e; // the getattr's reply, whatever it is, is dropped with its future
     }
     if (!(w instanceof Rwalk rw) || rw.qids().size() != 1) {
       throw new Errno(ENOENT, "walk to created " + name);
@@ -401,7 +399,6 @@ final class FuseOps {
     while (out.position() < Fuse.OUT_HEADER + Fuse.INIT_OUT) {
       out.putInt(0); // max_stack_depth, request_timeout, unused
     }
-    initialized = true;
     LOG.debug("FUSE {}.{} flags {} max_write {}", major, minor, Integer.toHexString(flags), bridge.maxWrite);
     send(r, out);
   }
