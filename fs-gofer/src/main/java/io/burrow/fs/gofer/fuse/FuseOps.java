@@ -324,12 +324,7 @@ final class FuseOps {
     Message.Tgetattr tg = new Message.Tgetattr(openFid, P9.GETATTR_BASIC);
     CompletableFuture<Message> walked = client.send(tw).reply();
     CompletableFuture<Message> stat = client.send(tg).reply();
-    Message w;
-    try {
-      w = NinePClient.await(walked, tw);
-    } catch (IOException e) {
-      throw e; // the getattr's reply, whatever it is, is dropped with its future
-    }
+    Message w = NinePClient.await(walked, tw); // on failure the getattr's reply is simply dropped
     if (!(w instanceof Rwalk rw) || rw.qids().size() != 1) {
       throw new Errno(ENOENT, "walk to created " + name);
     }
