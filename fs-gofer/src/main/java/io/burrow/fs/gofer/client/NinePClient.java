@@ -31,6 +31,8 @@ public final class NinePClient implements AutoCloseable {
   private final int fd;
   private final int msize;
   private final ConcurrentHashMap<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+  /** Caller buffers that Rread payloads of a tag are read into directly (see {@link #read}). */
+  private final ConcurrentHashMap<Integer, ByteBuffer> sinks = new ConcurrentHashMap<>();
   private final Semaphore tags = new Semaphore(MAX_TAGS);
   private final AtomicInteger nextTag = new AtomicInteger();
   private final Object writeLock = new Object();
@@ -85,8 +87,29 @@ public final class NinePClient implements AutoCloseable {
     return msize - P9.IOHDRSZ;
   }
 
+  /**
+   * Sends a Tread whose Rread payload is read from the socket straight into {@code sink} (a direct
+   * buffer) at its position, without the intermediate copies of {@link #call}; returns the number
+   * of bytes read. {@code sink} must have room for {@code request.count()} bytes; it belongs to the
+   * client until this returns. Rlerror becomes {@link Errno}.
+   */
+  public int read(Message.Tread request, ByteBuffer sink) throws IOException {
+    if (!sink.isDirect() || sink.remaining() < Integer.toUnsignedLong(request.count())) {
+      throw new IllegalArgumentException("sink must be direct with room for " + request.count() + " bytes");
+    }
+    Message r = await(send(request, sink).reply(), request);
+    if (!(r instanceof Message.Rread rr)) {
+      throw new IOException("expected Rread for " + request + ", got " + r);
+    }
+    return rr.data().remaining();
+  }
+
   /** Sends a request without waiting; the reply (or Rlerror) completes the returned future. */
   public Pending send(Message request) throws IOException {
+    return send(request, null);
+  }
+
+  private Pending send(Message request, ByteBuffer sink) throws IOException {
     IOException f = failure;
     if (f != null) {
       throw new IOException("connection failed", f);
@@ -103,7 +126,11 @@ public final class NinePClient implements AutoCloseable {
       tag = nextTag.getAndIncrement() & 0x7fff;
     } while (pending.putIfAbsent(tag, fut) != null);
     int t = tag;
+    if (sink != null) {
+      sinks.put(t, sink);
+    }
     fut.whenComplete((r, e) -> {
+      sinks.remove(t, sink);
       pending.remove(t, fut);
       tags.release();
     });
@@ -158,10 +185,38 @@ public final class NinePClient implements AutoCloseable {
     ByteBuffer in = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
     try {
       while (true) {
-        Codec.Frame f = readFrame(fd, in, msize);
-        if (f == null) {
+        if (!readFully(fd, in, 0, P9.HEADER)) {
           throw new IOException("server closed the connection");
         }
+        int size = Codec.checkSize(Integer.toUnsignedLong(in.getInt(0)), msize);
+        int type = in.get(4) & 0xff;
+        int tag = in.getShort(5) & 0xffff;
+        ByteBuffer sink = type == P9.RREAD && size >= P9.HEADER + 4 ? sinks.get(tag) : null;
+        if (sink != null) {
+          // Rread for a read(): count[4], then the payload straight into the caller's buffer.
+          if (!readFully(fd, in, P9.HEADER, 4)) {
+            throw new IOException("server hung up inside a frame");
+          }
+          int count = in.getInt(P9.HEADER);
+          if (count != size - P9.HEADER - 4 || count > sink.remaining()) {
+            throw new P9ProtocolException("Rread count " + count + " in a frame of " + size
+                + " bytes for a buffer of " + sink.remaining());
+          }
+          if (!readFully(fd, sink, sink.position(), count)) {
+            throw new IOException("server hung up inside a frame");
+          }
+          CompletableFuture<Message> fut = pending.get(tag);
+          if (fut != null) {
+            fut.complete(new Message.Rread(sink.duplicate().limit(sink.position() + count)));
+          }
+          continue;
+        }
+        if (!readFully(fd, in, P9.HEADER, size - P9.HEADER)) {
+          throw new IOException("server hung up inside a frame");
+        }
+        ByteBuffer copy = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(in.duplicate().position(0).limit(size)).flip();
+        Codec.Frame f = Codec.decode(copy, msize);
         CompletableFuture<Message> fut = pending.get(f.tag());
         if (fut != null) {
           fut.complete(f.message());

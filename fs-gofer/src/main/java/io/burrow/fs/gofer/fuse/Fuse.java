@@ -26,6 +26,9 @@ final class Fuse {
       COPY_FILE_RANGE = 47, SETUPMAPPING = 48, REMOVEMAPPING = 49, SYNCFS = 50, TMPFILE = 51, STATX = 52,
       COPY_FILE_RANGE_64 = 53;
 
+  /** fuse_notify_code: FUSE_NOTIFY_INVAL_ENTRY, sent as the error field of a unique-0 message. */
+  static final int NOTIFY_INVAL_ENTRY = 3;
+
   // INIT flags (fuse_init_in/out.flags; flags2 holds bits 32..63 when INIT_EXT is set)
   static final int ASYNC_READ = 1 << 0, POSIX_LOCKS = 1 << 1, ATOMIC_O_TRUNC = 1 << 3, EXPORT_SUPPORT = 1 << 4,
       BIG_WRITES = 1 << 5, DONT_MASK = 1 << 6, FLOCK_LOCKS = 1 << 10, AUTO_INVAL_DATA = 1 << 12,

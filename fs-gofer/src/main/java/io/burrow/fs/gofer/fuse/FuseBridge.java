@@ -8,10 +8,12 @@ import io.burrow.fs.gofer.sys.Sys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -51,30 +53,37 @@ public final class FuseBridge implements AutoCloseable {
    * @param entryTimeout how long the kernel may cache a name → node mapping (and a negative lookup)
    * @param attrTimeout how long the kernel may cache attributes
    * @param aname the 9P attach name ("" for the served root)
+   * @param maxNodes above this many nodes (each holds a gofer fid, and the gofer allows 16384 per
+   *     connection) the bridge asks the kernel to drop its least recently used names
    */
-  public record Options(int threads, Duration entryTimeout, Duration attrTimeout, String aname) {
+  public record Options(int threads, Duration entryTimeout, Duration attrTimeout, String aname, int maxNodes) {
     public Options {
-      if (threads < 1) {
-        throw new IllegalArgumentException("threads must be >= 1");
+      if (threads < 1 || maxNodes < 16) {
+        throw new IllegalArgumentException("threads must be >= 1 and maxNodes >= 16");
       }
     }
 
     /**
-     * 8 threads; 60 s entry and attribute timeouts: the gofer serves a container's files to this
+     * 8 threads; at most 12288 nodes (3/4 of the gofer's fids per connection, leaving room for
+     * open files); 60 s entry and attribute timeouts: the gofer serves a container's files to this
      * sandbox only, so every change goes through this mount, where the kernel updates or
      * invalidates what it cached; the timeouts only bound how long a change made on the host
      * behind the container's back stays invisible.
      */
     public static Options defaults() {
-      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), "");
+      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), "", 12288);
     }
 
     public Options withThreads(int n) {
-      return new Options(n, entryTimeout, attrTimeout, aname);
+      return new Options(n, entryTimeout, attrTimeout, aname, maxNodes);
     }
 
     public Options withTimeouts(Duration entry, Duration attr) {
-      return new Options(threads, entry, attr, aname);
+      return new Options(threads, entry, attr, aname, maxNodes);
+    }
+
+    public Options withMaxNodes(int n) {
+      return new Options(threads, entryTimeout, attrTimeout, aname, n);
     }
   }
 
@@ -88,6 +97,8 @@ public final class FuseBridge implements AutoCloseable {
   final int maxPages;
   private final int wakeFd;
   private final List<Thread> readers = new ArrayList<>();
+  private final Thread trimmer;
+  private final Semaphore trimRequests = new Semaphore(0);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch ended;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -104,6 +115,8 @@ public final class FuseBridge implements AutoCloseable {
     this.wakeFd = wakeFd;
     this.ended = new CountDownLatch(options.threads());
     this.ops = new FuseOps(this);
+    this.trimmer = new Thread(this::trimLoop, "fuse-trim-" + mount.fd());
+    this.trimmer.setDaemon(true);
   }
 
   /**
@@ -138,6 +151,51 @@ public final class FuseBridge implements AutoCloseable {
       readers.add(t);
     }
     readers.forEach(Thread::start);
+    trimmer.start();
+  }
+
+  /** Called after a lookup was counted: wakes the trimmer when the node table is too big. */
+  void nodeAdded() {
+    if (nodes.size() > options.maxNodes() && trimRequests.availablePermits() == 0) {
+      trimRequests.release();
+    }
+  }
+
+  /**
+   * Keeps the node table (and so the gofer's fids) bounded: asks the kernel, with
+   * FUSE_NOTIFY_INVAL_ENTRY, to drop the names of the least recently used nodes down to 7/8 of
+   * maxNodes. Unused dentries go, their inodes are evicted and the kernel sends FORGETs, which
+   * clunk the fids. A separate thread, because the kernel takes the parent directory's lock to
+   * handle a notification, which a reader thread serving a request in that directory may need.
+   */
+  private void trimLoop() {
+    ByteBuffer b = ByteBuffer.allocateDirect(Fuse.OUT_HEADER + 16 + 256).order(ByteOrder.LITTLE_ENDIAN);
+    while (!stopping.get()) {
+      try {
+        trimRequests.acquire();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (stopping.get()) {
+        return;
+      }
+      int excess = nodes.size() - options.maxNodes() * 7 / 8;
+      if (excess <= 0) {
+        continue;
+      }
+      for (Nodes.Name n : nodes.trimCandidates(excess)) {
+        byte[] name = n.name().getBytes(StandardCharsets.UTF_8);
+        if (name.length > 255 || stopping.get()) {
+          continue;
+        }
+        int len = Fuse.OUT_HEADER + 16 + name.length + 1;
+        b.clear();
+        b.putInt(len).putInt(Fuse.NOTIFY_INVAL_ENTRY).putLong(0);
+        b.putLong(n.parent()).putInt(name.length).putInt(0).put(name).put((byte) 0);
+        // ENOENT: the kernel no longer has that name; nothing to do.
+        Sys.C.write(mount.fd(), Sys.address(b), len);
+      }
+    }
   }
 
   /** The negotiated largest write (and read) size. */
@@ -148,6 +206,17 @@ public final class FuseBridge implements AutoCloseable {
   /** Nodes the kernel currently holds (the root included); for tests of lookup accounting. */
   public int liveNodes() {
     return nodes.size();
+  }
+
+  /** Requests served so far by FUSE opcode name, for diagnostics and benchmarks. */
+  public java.util.Map<String, Long> requestCounts() {
+    java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    for (int i = 0; i < ops.counts.length(); i++) {
+      if (ops.counts.get(i) > 0) {
+        m.put(Fuse.opName(i), ops.counts.get(i));
+      }
+    }
+    return m;
   }
 
   /** True until every reader has stopped (unmount, DESTROY or {@link #close()}). */
@@ -251,15 +320,19 @@ public final class FuseBridge implements AutoCloseable {
       unmountError = e;
     }
     wake();
+    trimRequests.release();
+    // Readers finish the request they are serving; one stuck in a 9P call to a hung (not dead)
+    // gofer stays until the caller closes the client. Wait 10 s in all, not per thread.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     for (Thread t : readers) {
       try {
-        t.join(TimeUnit.SECONDS.toMillis(10));
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
       if (t.isAlive()) {
-        LOG.warn("FUSE reader {} did not stop within 10 s", t.getName());
+        LOG.warn("FUSE reader {} still busy after 10 s (a 9P call without a reply?)", t.getName());
       }
     }
     mount.close();

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class FuseOps {
   private static final Logger LOG = LoggerFactory.getLogger(FuseOps.class);
   private static final int ENOENT = 2, EIO = 5, EINVAL = 22, ENOSYS = 38, ESTALE = 116, ERANGE = 34, EEXIST = 17,
-      EPROTO = 71, E2BIG = 7;
+      EPROTO = 71, E2BIG = 7, ENODATA = 61;
   private static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_ISGID = 02000;
   private static final int O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000, O_DSYNC = 010000,
       O_SYNC = 04010000;
@@ -41,16 +41,35 @@ final class FuseOps {
   static final class Handle {
     final int fid;
     final boolean dir;
+    final Nodes.Node node;
     // readdir continuation (guarded by this): entries fetched but not yet returned, and the
     // directory offset the first of them starts at.
     List<Dirent> rest = List.of();
     long restOffset = -1;
+    // sequential read-ahead (guarded by this): file bytes [raStart, raStart + raLen) as of the
+    // node's data version raVersion, and where the next sequential READ would start.
+    ByteBuffer ra;
+    long raStart;
+    int raLen;
+    long raVersion = -1;
+    long nextRead = -1;
 
-    Handle(int fid, boolean dir) {
+    Handle(int fid, boolean dir, Nodes.Node node) {
       this.fid = fid;
       this.dir = dir;
+      this.node = node;
     }
   }
+
+  /**
+   * Read-ahead buffers: the kernel reads a cold file in readahead-window pieces (128 KiB by
+   * default), each a 9P round trip. For a handle read sequentially the bridge fetches max_write
+   * bytes at once and serves the following READs from memory. At most this many buffers exist.
+   */
+  private static final int READ_AHEAD_BUFFERS = 16;
+  private final java.util.concurrent.ArrayBlockingQueue<ByteBuffer> raPool =
+      new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD_BUFFERS);
+  private final java.util.concurrent.atomic.AtomicInteger raAllocated = new java.util.concurrent.atomic.AtomicInteger();
 
   private final FuseBridge bridge;
   private final NinePClient client;
@@ -60,7 +79,8 @@ final class FuseOps {
   private final AtomicInteger nextFid;
   private final long entrySec, attrSec;
   private final int entryNsec, attrNsec;
-  private volatile boolean initialized;
+  /** Requests served, by opcode (diagnostics; see {@link FuseBridge#requestCounts()}). */
+  final java.util.concurrent.atomic.AtomicLongArray counts = new java.util.concurrent.atomic.AtomicLongArray(64);
 
   FuseOps(FuseBridge bridge) {
     this.bridge = bridge;
@@ -113,6 +133,9 @@ final class FuseOps {
   }
 
   private boolean dispatch(Req r, ByteBuffer out) throws IOException, P9ProtocolException {
+    if (r.opcode >= 0 && r.opcode < 64) {
+      counts.incrementAndGet(r.opcode);
+    }
     switch (r.opcode) {
       case Fuse.INIT -> init(r, out);
       case Fuse.DESTROY -> {
@@ -290,12 +313,45 @@ final class FuseOps {
     return register(parent, name, nf, a);
   }
 
+  /**
+   * Like {@link #lookup(Nodes.Node, String, Rgetattr[])} for a file just created through the open
+   * fid {@code openFid}: the walk to its name and the getattr (on the open fid, which already
+   * names the new file) are in flight together, saving a round trip per create.
+   */
+  private Nodes.Node lookupCreated(Nodes.Node parent, String name, int openFid, Rgetattr[] attr) throws IOException {
+    int nf = newFid();
+    Message.Twalk tw = new Message.Twalk(nodes.anyFid(parent), nf, List.of(name));
+    Message.Tgetattr tg = new Message.Tgetattr(openFid, P9.GETATTR_BASIC);
+    CompletableFuture<Message> walked = client.send(tw).reply();
+    CompletableFuture<Message> stat = client.send(tg).reply();
+    Message w = NinePClient.await(walked, tw); // on failure the getattr's reply is simply dropped
+    if (!(w instanceof Rwalk rw) || rw.qids().size() != 1) {
+      throw new Errno(ENOENT, "walk to created " + name);
+    }
+    Message g;
+    try {
+      g = NinePClient.await(stat, tg);
+    } catch (IOException e) {
+      bridge.clunkLater(nf);
+      throw e;
+    }
+    Rgetattr a = (Rgetattr) g;
+    if (a.qid().path() != rw.qids().get(0).path()) {
+      // The name was replaced between create and walk (only possible from the host side).
+      bridge.clunkLater(nf);
+      throw new Errno(ESTALE, "created file " + name + " was replaced");
+    }
+    attr[0] = a;
+    return register(parent, name, nf, a);
+  }
+
   private Nodes.Node register(Nodes.Node parent, String name, int fid, Rgetattr a) {
     boolean[] redundant = new boolean[1];
     Nodes.Node n = nodes.register(parent.id, name, fid, a.qid().path(), (a.mode() & S_IFMT) == S_IFDIR, redundant);
     if (redundant[0]) {
       bridge.clunkLater(fid);
     }
+    bridge.nodeAdded();
     return n;
   }
 
@@ -338,7 +394,6 @@ final class FuseOps {
     while (out.position() < Fuse.OUT_HEADER + Fuse.INIT_OUT) {
       out.putInt(0); // max_stack_depth, request_timeout, unused
     }
-    initialized = true;
     LOG.debug("FUSE {}.{} flags {} max_write {}", major, minor, Integer.toHexString(flags), bridge.maxWrite);
     send(r, out);
   }
@@ -544,6 +599,9 @@ final class FuseOps {
       client.call(new Message.Tsetattr(nodes.anyFid(n), vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
           Message.Rsetattr.class);
     }
+    if ((v & P9.SETATTR_SIZE) != 0) {
+      n.dataVersion.incrementAndGet();
+    }
     replyAttr(r, out, getattr9(nodes.anyFid(n)));
   }
 
@@ -603,8 +661,11 @@ final class FuseOps {
       return nf;
     };
     int fid = n.dir ? op.apply(nodeAlias(n)) : withLiveAlias(n, op);
+    if ((oflags & O_TRUNC) != 0) {
+      n.dataVersion.incrementAndGet();
+    }
     long fh = nextHandle.getAndIncrement();
-    handles.put(fh, new Handle(fid, dir));
+    handles.put(fh, new Handle(fid, dir, n));
     // Keep the page cache across opens: only this mount changes the file, and AUTO_INVAL_DATA
     // drops it anyway when a fresh getattr shows another mtime or size.
     int openFlags = Fuse.FOPEN_KEEP_CACHE | (dir ? Fuse.FOPEN_CACHE_DIR : 0);
@@ -654,7 +715,7 @@ final class FuseOps {
     Rgetattr[] a = new Rgetattr[1];
     Nodes.Node n;
     try {
-      n = lookup(parent, name, a);
+      n = lookupCreated(parent, name, nf, a);
       try {
         a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
       } catch (IOException e) {
@@ -665,12 +726,13 @@ final class FuseOps {
       bridge.clunkLater(nf);
       throw e;
     }
+    n.noCapability = true; // a file this call created has no file capabilities
     createReply(r, out, n, a[0], nf);
   }
 
   private void createReply(Req r, ByteBuffer out, Nodes.Node n, Rgetattr a, int fid) {
     long fh = nextHandle.getAndIncrement();
-    handles.put(fh, new Handle(fid, false));
+    handles.put(fh, new Handle(fid, false, n));
     putEntry(begin(out), n.id, a);
     out.putLong(fh).putInt(Fuse.FOPEN_KEEP_CACHE).putInt(0);
     if (!send(r, out)) {
@@ -685,15 +747,44 @@ final class FuseOps {
     int p = in.position();
     Handle h = handle(in.getLong(p));
     long offset = in.getLong(p + 8);
-    int size = Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER);
-    Message.Rread rr = client.call(new Message.Tread(h.fid, offset, Math.min(size, bridge.maxWrite)),
-        Message.Rread.class);
-    ByteBuffer data = rr.data();
-    if (data.remaining() > size) {
-      data.limit(data.position() + size);
+    int size = Math.min(Math.min(in.getInt(p + 16), out.capacity() - Fuse.OUT_HEADER), bridge.maxWrite);
+    begin(out);
+    synchronized (h) {
+      long version = h.node.dataVersion.get();
+      if (h.ra != null && h.raVersion == version && offset >= h.raStart && offset < h.raStart + h.raLen
+          && (offset + size <= h.raStart + h.raLen || h.raLen < h.ra.capacity())) {
+        // Served from the read-ahead buffer; a short buffer means the file ended there.
+        int from = (int) (offset - h.raStart);
+        int n = Math.min(size, h.raLen - from);
+        out.put(h.ra.duplicate().position(from).limit(from + n));
+        h.nextRead = offset + n;
+        send(r, out);
+        return;
+      }
+      boolean sequential = offset == h.nextRead && size < bridge.maxWrite;
+      h.nextRead = offset + size;
+      if (sequential && (h.ra != null || (h.ra = takeReadAhead()) != null)) {
+        h.raVersion = version;
+        h.raStart = offset;
+        h.raLen = client.read(new Message.Tread(h.fid, offset, h.ra.capacity()), h.ra.duplicate().clear());
+        int n = Math.min(size, h.raLen);
+        out.put(h.ra.duplicate().position(0).limit(n));
+        send(r, out);
+        return;
+      }
     }
-    begin(out).put(data);
+    // The payload goes from the 9P socket straight into the reply buffer: one copy in user space.
+    int n = client.read(new Message.Tread(h.fid, offset, size), out.duplicate());
+    out.position(Fuse.OUT_HEADER + n);
     send(r, out);
+  }
+
+  private ByteBuffer takeReadAhead() {
+    ByteBuffer b = raPool.poll();
+    if (b == null && raAllocated.getAndUpdate(x -> x < READ_AHEAD_BUFFERS ? x + 1 : x) < READ_AHEAD_BUFFERS) {
+      b = ByteBuffer.allocateDirect(bridge.maxWrite);
+    }
+    return b;
   }
 
   private void write(Req r, ByteBuffer out) throws IOException {
@@ -715,6 +806,7 @@ final class FuseOps {
       }
       done += n;
     }
+    h.node.dataVersion.incrementAndGet(); // before the reply: later READs must not see old bytes
     begin(out).putInt(done).putInt(0);
     send(r, out);
   }
@@ -723,6 +815,12 @@ final class FuseOps {
     Handle h = handles.remove(r.in.getLong(r.in.position()));
     if (h != null) {
       bridge.clunkLater(h.fid);
+      synchronized (h) {
+        if (h.ra != null) {
+          raPool.offer(h.ra);
+          h.ra = null;
+        }
+      }
     }
     ok(r, out);
   }
@@ -881,14 +979,28 @@ final class FuseOps {
 
   // ---- xattrs ------------------------------------------------------------------------------------
 
+  private static final String CAPABILITY = "security.capability";
+
   private void getxattr(Req r, ByteBuffer out, boolean list) throws IOException {
     ByteBuffer in = r.in;
     int size = in.getInt(in.position());
     in.position(in.position() + 8);
     String name = list ? "" : name(in);
     Nodes.Node n = node(r.nodeid);
+    boolean capability = name.equals(CAPABILITY);
+    if (capability && n.noCapability) {
+      throw new Errno(ENODATA, "no " + CAPABILITY + " (cached)");
+    }
     int nf = newFid();
-    long len = client.call(new Message.Txattrwalk(nodes.anyFid(n), nf, name), Message.Rxattrwalk.class).size();
+    long len;
+    try {
+      len = client.call(new Message.Txattrwalk(nodes.anyFid(n), nf, name), Message.Rxattrwalk.class).size();
+    } catch (Errno e) {
+      if (capability && e.errno() == ENODATA) {
+        n.noCapability = true;
+      }
+      throw e;
+    }
     try {
       if (size == 0) {
         begin(out).putInt((int) len).putInt(0);
@@ -928,7 +1040,11 @@ final class FuseOps {
       throw new Errno(EINVAL, "SETXATTR value truncated");
     }
     ByteBuffer value = in.duplicate().limit(in.position() + size);
-    setxattr9(node(r.nodeid), name, value, flags);
+    Nodes.Node n = node(r.nodeid);
+    if (name.equals(CAPABILITY)) {
+      n.noCapability = false;
+    }
+    setxattr9(n, name, value, flags);
     ok(r, out);
   }
 
@@ -958,6 +1074,9 @@ final class FuseOps {
   private void removexattr(Req r, ByteBuffer out) throws IOException {
     String name = name(r.in);
     Nodes.Node n = node(r.nodeid);
+    if (name.equals(CAPABILITY)) {
+      n.noCapability = false; // until the next lookup of it says otherwise
+    }
     // 9P2000.L has no Tremovexattr: Linux v9fs removes with a zero-length Txattrcreate carrying
     // XATTR_REPLACE, and the gofer follows that convention.
     setxattr9(n, name, ByteBuffer.allocate(0), XATTR_REPLACE);

@@ -2,6 +2,7 @@ package io.burrow.fs.gofer.fuse;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,6 +47,14 @@ final class Nodes {
     final boolean dir;
     long nlookup; // guarded by Nodes.this
     final List<Alias> aliases = new ArrayList<>(1); // guarded by Nodes.this
+    /**
+     * Known to have no security.capability xattr. The kernel asks for it before every first write
+     * to a file (to drop file capabilities); only this mount changes xattrs, so absence can be
+     * remembered until the bridge itself sets or removes that attribute.
+     */
+    volatile boolean noCapability;
+    /** Bumped by every write and truncate through the bridge; read-ahead data of another version is stale. */
+    final java.util.concurrent.atomic.AtomicLong dataVersion = new java.util.concurrent.atomic.AtomicLong();
 
     Node(long id, long ino, boolean dir) {
       this.id = id;
@@ -56,7 +65,8 @@ final class Nodes {
 
   private record Key(long parent, String name) {}
 
-  private final Map<Long, Node> byId = new HashMap<>();
+  /** In access order: the eldest entries are the least recently used nodes (trim victims). */
+  private final LinkedHashMap<Long, Node> byId = new LinkedHashMap<>(1024, 0.75f, true);
   private final Map<Long, Node> byIno = new HashMap<>();
   private final Map<Key, Alias> byName = new HashMap<>();
   private long nextId = Fuse.ROOT_ID + 1;
@@ -161,6 +171,33 @@ final class Nodes {
     }
     n.aliases.clear();
     return fids;
+  }
+
+  /** A name the kernel can be asked to drop (FUSE_NOTIFY_INVAL_ENTRY). */
+  record Name(long parent, String name) {}
+
+  /**
+   * Live names of up to {@code count} least recently used nodes (never the root), for the bridge
+   * to ask the kernel to drop them, which leads to FORGETs and so frees their fids.
+   */
+  synchronized List<Name> trimCandidates(int count) {
+    List<Name> out = new ArrayList<>();
+    int nodesTaken = 0;
+    for (Node n : byId.values()) {
+      if (nodesTaken >= count) {
+        break;
+      }
+      if (n.id == Fuse.ROOT_ID) {
+        continue;
+      }
+      nodesTaken++;
+      for (Alias a : n.aliases) {
+        if (a.live) {
+          out.add(new Name(a.parent, a.name));
+        }
+      }
+    }
+    return out;
   }
 
   /** After a successful unlink/rmdir of {@code parent/name}. */

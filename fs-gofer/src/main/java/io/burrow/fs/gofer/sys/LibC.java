@@ -81,6 +81,8 @@ public interface LibC {
 
   int listen(int fd, int backlog);
 
+  int connect(int fd, @In byte[] addr, int len);
+
   int accept4(int fd, long addr, long addrlen, int flags);
 
   int shutdown(int fd, int how);
