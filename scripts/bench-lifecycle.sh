@@ -33,15 +33,18 @@ row() { # RUNTIME-CMD prefix
 }
 
 r=$(row "runc --root $work/runc" runc)
-b=$(row "$burrow --root $work/burrow" burrow)
-python3 - "$r" "$b" "$runs" <<'PY'
+d=$(row "$burrow --root $work/burrow --file-access direct" burrow-direct)
+g=$(row "$burrow --root $work/burrow --file-access gofer" burrow-gofer)
+python3 - "$r" "$d" "$g" "$runs" <<'PY'
 import sys
-r = sys.argv[1].split(); b = sys.argv[2].split()
+r = sys.argv[1].split()
 print("| runtime | create ms | start ms | delete ms | run ms |")
 print("|---|---|---|---|---|")
 print("| runc | %s | %s | %s | %s |" % tuple(r[1:]))
-print("| burrow | %s | %s | %s | %s |" % tuple(b[1:]))
-print("| burrow/runc | " + " | ".join("%.1f×" % (float(x) / float(y)) for x, y in zip(b[1:], r[1:])) + " |")
+for row in sys.argv[2:4]:
+    b = row.split()
+    print("| %s | %s | %s | %s | %s |" % tuple(b))
+    print("| %s/runc | " % b[0] + " | ".join("%.1f×" % (float(x) / float(y)) for x, y in zip(b[1:], r[1:])) + " |")
 print()
-print("hyperfine, %s runs each after 2 warm-ups; mean wall time; same bundle (busybox, `true`)." % sys.argv[3])
+print("hyperfine, %s runs each after 2 warm-ups; mean wall time; same bundle (busybox, `true`)." % sys.argv[4])
 PY
