@@ -175,7 +175,12 @@ public final class GoferFileAccess implements FileAccess {
       } else {
         Files.createFile(target);
       }
-      FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, FuseBridge.Options.defaults());
+      // The root is the container's own (60 s caches). A bind mount is shared with the host by
+      // definition: cache nothing, so a change made outside the container is seen at once (with
+      // AUTO_INVAL_DATA a fresh mtime also drops cached pages and the cached directory listing).
+      FuseBridge.Options options = i == 0 ? FuseBridge.Options.defaults()
+          : FuseBridge.Options.defaults().withTimeouts(java.time.Duration.ZERO, java.time.Duration.ZERO);
+      FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, options);
       mounted.add(target);
     }
     String root = mounted.get(0).toString();
