@@ -106,6 +106,10 @@ public final class Container implements AutoCloseable {
       throw new ContainerException("cannot start container '" + id() + "': it is " + status.specName()
           + ", not created");
     }
+    if (record.fileServer() != null && !services.processes().isAlive(record.fileServer())) {
+      throw new ContainerException("cannot start container '" + id() + "': its file server (pid "
+          + record.fileServer().pid() + ") has exited, so it could reach no file; delete it");
+    }
     Spec spec = loadSpec();
     if (record.init() == null) {
       startInPod(spec);
