@@ -32,7 +32,7 @@ class DirectFileAccessTest {
     List<String> names = new ArrayList<>();
     ServiceLoader.load(io.burrow.api.spi.FileAccess.class).forEach(p -> names.add(p.name()));
     assertThat(names).contains("direct");
-    assertThat(new DirectFileAccess().name()).isEqualTo(DirectFileAccess.NAME).isEqualTo(Config.DEFAULT_FILE_ACCESS);
+    assertThat(new DirectFileAccess().name()).isEqualTo(DirectFileAccess.NAME);
   }
 
   @Test
