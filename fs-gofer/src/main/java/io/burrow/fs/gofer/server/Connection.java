@@ -147,9 +147,10 @@ public final class Connection {
             Request r = new Request(f.tag());
             inflight.put(f.tag(), r);
             ByteBuffer held = frame;
-            // A cheap request with nothing else in flight is answered right here: for a client
-            // that waits for each reply, the hand-off to a worker would cost more than the work.
-            if (inflight.size() == 1 && isCheap(m.type())) {
+            // A request that cannot block, with nothing else in flight, is answered right here:
+            // for a client that waits for each reply, the hand-off to a worker would cost more
+            // than the work, and the reader has nothing else to read meanwhile.
+            if (inflight.size() == 1 && ops.cannotBlock(m)) {
               work(r, m, held);
             } else {
               workers.execute(() -> work(r, m, held));
@@ -163,12 +164,6 @@ public final class Connection {
         }
       }
     }
-  }
-
-  /** Requests that never block on I/O beyond a metadata syscall or two. */
-  private static boolean isCheap(int type) {
-    return type == P9.TGETATTR || type == P9.TWALK || type == P9.TCLUNK || type == P9.TSTATFS
-        || type == P9.TREADLINK;
   }
 
   private ByteBuffer takeFrame() {

@@ -44,6 +44,26 @@ final class FileOps {
     this.mount = mount;
   }
 
+  /**
+   * Whether answering {@code m} cannot block for long: metadata requests, and I/O on a regular
+   * file or a memory device (the only devices the gofer opens). A read of a fifo or socket could
+   * wait forever, so it never qualifies. Safe from any thread; the answer may be stale, never unsafe.
+   */
+  boolean cannotBlock(Message m) {
+    return switch (m.type()) {
+      case P9.TGETATTR, P9.TWALK, P9.TCLUNK, P9.TSTATFS, P9.TREADLINK -> true;
+      case P9.TREAD -> plainFile(((Message.Tread) m).fid());
+      case P9.TWRITE -> plainFile(((Message.Twrite) m).fid());
+      default -> false;
+    };
+  }
+
+  private boolean plainFile(int fid) {
+    Fid f = fids.get(fid);
+    Node n = f == null ? null : f.node;
+    return n != null && (n.fileType == Sys.S_IFREG || n.fileType == Sys.S_IFCHR);
+  }
+
   // ---- fid table -------------------------------------------------------------------------------
 
   private Fid get(int fid) throws Errno {
