@@ -22,7 +22,6 @@ public final class Native {
   public static final int EINTR = 4;
   public static final int EAGAIN = 11;
   public static final int ESRCH = 3;
-  public static final int ECHILD = 10;
   public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   public static final long SYS_PIVOT_ROOT = 155;

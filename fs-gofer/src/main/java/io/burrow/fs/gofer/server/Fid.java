@@ -30,6 +30,15 @@ final class Fid {
     this.node = node;
   }
 
+  /** The open fd; EBADF when the fid has not been opened. */
+  int requireOpen() throws io.burrow.fs.gofer.sys.Errno {
+    int fd = openFd;
+    if (fd < 0) {
+      throw new io.burrow.fs.gofer.sys.Errno(io.burrow.fs.gofer.p9.P9.EBADF, "fid not open");
+    }
+    return fd;
+  }
+
   boolean tryRetain() {
     int r;
     do {

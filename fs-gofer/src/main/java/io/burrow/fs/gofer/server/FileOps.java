@@ -517,10 +517,7 @@ final class FileOps {
   private Message fsync(Tfsync t) throws Errno {
     Fid f = get(t.fid());
     try {
-      int fd = f.openFd;
-      if (fd < 0) {
-        throw new Errno(P9.EBADF, "fid not open");
-      }
+      int fd = f.requireOpen();
       Sys.fsync(fd, t.datasync() != 0);
       return new Rfsync();
     } finally {
@@ -827,10 +824,7 @@ final class FileOps {
   private Message lock(Tlock t) throws Errno {
     Fid f = get(t.fid());
     try {
-      int fd = f.openFd;
-      if (fd < 0) {
-        throw new Errno(P9.EBADF, "fid not open");
-      }
+      int fd = f.requireOpen();
       ByteBuffer b = flock(t.lockType(), t.start(), t.length());
       // Open file description locks: owned by this fid's fd, not shared across the whole gofer.
       int r = Sys.C.fcntl(fd, Sys.F_OFD_SETLK, Sys.address(b));
@@ -850,10 +844,7 @@ final class FileOps {
   private Message getlock(Tgetlock t) throws Errno {
     Fid f = get(t.fid());
     try {
-      int fd = f.openFd;
-      if (fd < 0) {
-        throw new Errno(P9.EBADF, "fid not open");
-      }
+      int fd = f.requireOpen();
       ByteBuffer b = flock(t.lockType(), t.start(), t.length());
       Sys.checked(Sys.C.fcntl(fd, Sys.F_OFD_GETLK, Sys.address(b)), "fcntl F_OFD_GETLK");
       int type = b.getShort(0);
