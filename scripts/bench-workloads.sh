@@ -106,7 +106,7 @@ run_mode() {  # $1 = mode, $2 = phase; prints "workload seconds" lines
 }
 
 
-modes=(native runc direct gofer)
+read -r -a modes <<< "${MODES:-native runc direct gofer}"
 results=$work/results
 : > "$results"
 for rep in $(seq 1 "$REPEATS"); do

@@ -1,6 +1,7 @@
 package io.burrow.fs.gofer.client;
 
 import io.burrow.fs.gofer.p9.Codec;
+import io.burrow.fs.gofer.p9.FrameReader;
 import io.burrow.fs.gofer.p9.Message;
 import io.burrow.fs.gofer.p9.P9;
 import io.burrow.fs.gofer.p9.P9ProtocolException;
@@ -182,40 +183,35 @@ public final class NinePClient implements AutoCloseable {
   }
 
   private void readLoop() {
-    ByteBuffer in = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+    FrameReader frames = new FrameReader(fd, msize);
     try {
       while (true) {
-        if (!readFully(fd, in, 0, P9.HEADER)) {
+        if (!frames.fill(P9.HEADER)) {
           throw new IOException("server closed the connection");
         }
-        int size = Codec.checkSize(Integer.toUnsignedLong(in.getInt(0)), msize);
-        int type = in.get(4) & 0xff;
-        int tag = in.getShort(5) & 0xffff;
+        int size = frames.peekSize(msize);
+        int type = frames.peekByte(4);
+        int tag = frames.peekShort(5);
         ByteBuffer sink = type == P9.RREAD && size >= P9.HEADER + 4 ? sinks.get(tag) : null;
         if (sink != null) {
           // Rread for a read(): count[4], then the payload straight into the caller's buffer.
-          if (!readFully(fd, in, P9.HEADER, 4)) {
-            throw new IOException("server hung up inside a frame");
-          }
-          int count = in.getInt(P9.HEADER);
+          frames.fill(P9.HEADER + 4);
+          int count = frames.peekInt(P9.HEADER);
           if (count != size - P9.HEADER - 4 || count > sink.remaining()) {
             throw new P9ProtocolException("Rread count " + count + " in a frame of " + size
                 + " bytes for a buffer of " + sink.remaining());
           }
-          if (!readFully(fd, sink, sink.position(), count)) {
-            throw new IOException("server hung up inside a frame");
-          }
+          frames.transfer(P9.HEADER + 4, sink, count);
           CompletableFuture<Message> fut = pending.get(tag);
           if (fut != null) {
             fut.complete(new Message.Rread(sink.duplicate().limit(sink.position() + count)));
           }
           continue;
         }
-        if (!readFully(fd, in, P9.HEADER, size - P9.HEADER)) {
-          throw new IOException("server hung up inside a frame");
-        }
+        ByteBuffer frame = frames.next(msize);
+        // Replies outlive the reader's buffer (callers keep Rreaddir data): decode a private copy.
         ByteBuffer copy = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(in.duplicate().position(0).limit(size)).flip();
+        copy.put(frame).flip();
         Codec.Frame f = Codec.decode(copy, msize);
         CompletableFuture<Message> fut = pending.get(f.tag());
         if (fut != null) {

@@ -37,7 +37,7 @@ final class Fuse {
       MAX_PAGES = 1 << 22, CACHE_SYMLINKS = 1 << 23, EXPLICIT_INVAL_DATA = 1 << 25, INIT_EXT = 1 << 30;
 
   // fuse_open_out.open_flags
-  static final int FOPEN_DIRECT_IO = 1 << 0, FOPEN_KEEP_CACHE = 1 << 1, FOPEN_CACHE_DIR = 1 << 3;
+  static final int FOPEN_DIRECT_IO = 1 << 0, FOPEN_KEEP_CACHE = 1 << 1, FOPEN_CACHE_DIR = 1 << 3, FOPEN_NOFLUSH = 1 << 5;
 
   // fuse_setattr_in.valid
   static final int FATTR_MODE = 1 << 0, FATTR_UID = 1 << 1, FATTR_GID = 1 << 2, FATTR_SIZE = 1 << 3,

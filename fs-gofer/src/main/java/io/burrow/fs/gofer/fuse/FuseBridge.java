@@ -100,6 +100,7 @@ public final class FuseBridge implements AutoCloseable {
   private final Thread trimmer;
   private final Semaphore trimRequests = new Semaphore(0);
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final java.util.concurrent.locks.ReentrantLock readTurn = new java.util.concurrent.locks.ReentrantLock();
   private final CountDownLatch ended;
   private final AtomicBoolean closed = new AtomicBoolean();
   final FuseOps ops;
@@ -238,19 +239,30 @@ public final class FuseBridge implements AutoCloseable {
     int fuseFd = mount.fd();
     try {
       while (!stopping.get()) {
-        pfds.putShort(6, (short) 0).putShort(14, (short) 0);
-        if (Sys.C.poll(pfdsAddr, 2, -1) < 0) {
-          int e = Sys.errno();
-          if (e == EINTR) {
-            continue;
+        long n;
+        // One reader at a time waits on the device: poll wakes every waiter for each request, and
+        // on a machine with few cores that herd costs more than the request itself.
+        readTurn.lock();
+        try {
+          if (stopping.get()) {
+            break;
           }
-          LOG.warn("poll on /dev/fuse failed: errno {}", e);
-          break;
+          pfds.putShort(6, (short) 0).putShort(14, (short) 0);
+          if (Sys.C.poll(pfdsAddr, 2, -1) < 0) {
+            int e = Sys.errno();
+            if (e == EINTR) {
+              continue;
+            }
+            LOG.warn("poll on /dev/fuse failed: errno {}", e);
+            break;
+          }
+          if (pfds.getShort(14) != 0) {
+            break; // woken for shutdown
+          }
+          n = Sys.C.read(fuseFd, Sys.address(in), in.capacity());
+        } finally {
+          readTurn.unlock();
         }
-        if (pfds.getShort(14) != 0) {
-          break; // woken for shutdown
-        }
-        long n = Sys.C.read(fuseFd, Sys.address(in), in.capacity());
         if (n < 0) {
           int e = Sys.errno();
           if (e == EAGAIN || e == EINTR || e == 2 /* ENOENT: request gone before we read it */) {

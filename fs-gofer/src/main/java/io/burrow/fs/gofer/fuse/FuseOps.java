@@ -36,6 +36,12 @@ final class FuseOps {
   private static final int AT_REMOVEDIR = 0x200;
   private static final int XATTR_MAX = 65536;
   private static final int XATTR_REPLACE = 2;
+  /**
+   * Keep the page cache across opens: only this mount changes the file, and AUTO_INVAL_DATA drops
+   * it anyway when a fresh getattr shows another mtime or size. No FLUSH at close: writes are not
+   * buffered here and locks are the kernel's, so a FLUSH would be a round trip that does nothing.
+   */
+  private static final int FILE_OPEN_FLAGS = Fuse.FOPEN_KEEP_CACHE | Fuse.FOPEN_NOFLUSH;
 
   /** An open file or directory: a 9P fid opened with Tlopen/Tlcreate. */
   static final class Handle {
@@ -299,47 +305,79 @@ final class FuseOps {
     return nf;
   }
 
+  /**
+   * Sends {@code requests} back to back without waiting for replies and returns the pending
+   * replies in order. The gofer answers walks, stats, creates and opens of regular files in
+   * arrival order (FileOps#answerInline, docs/gofer.md), so a request may use the fid an earlier
+   * one of the batch makes: one round trip instead of one per request. When an earlier request
+   * fails, a later one that depends on it fails too (EBADF for a fid that was never made), and the
+   * caller ignores that reply.
+   */
+  private List<CompletableFuture<Message>> pipeline(Message... requests) throws IOException {
+    List<CompletableFuture<Message>> replies = new ArrayList<>(requests.length);
+    for (Message m : requests) {
+      replies.add(client.send(m).reply());
+    }
+    return replies;
+  }
+
+  private static <R extends Message> R await(CompletableFuture<Message> reply, Message request, Class<R> type)
+      throws IOException {
+    Message m = NinePClient.await(reply, request);
+    if (!type.isInstance(m)) {
+      throw new IOException("expected " + type.getSimpleName() + " for " + request + ", got " + m);
+    }
+    return type.cast(m);
+  }
+
   /** Walks and stats {@code parent/name} and registers the result (one lookup counted). */
   private Nodes.Node lookup(Nodes.Node parent, String name, Rgetattr[] attr) throws IOException {
-    int nf = walk(nodes.anyFid(parent), name);
-    Rgetattr a;
-    try {
-      a = getattr9(nf);
-    } catch (IOException e) {
-      bridge.clunkLater(nf);
-      throw e;
-    }
-    attr[0] = a;
-    return register(parent, name, nf, a);
+    return walkStat(parent, name, -1, attr, List.of());
   }
 
   /**
-   * Like {@link #lookup(Nodes.Node, String, Rgetattr[])} for a file just created through the open
-   * fid {@code openFid}: the walk to its name and the getattr (on the open fid, which already
-   * names the new file) are in flight together, saving a round trip per create.
+   * Walks {@code parent/name} to a new fid and stats it, pipelined after {@code first} (whose
+   * failure is thrown, and then nothing is left behind), and registers the result as one lookup.
+   * {@code statFid} (-1: the new fid) names the file to stat: for a file just created through an
+   * open fid, that fid, and then the walk must have reached the same file.
    */
-  private Nodes.Node lookupCreated(Nodes.Node parent, String name, int openFid, Rgetattr[] attr) throws IOException {
+  private Nodes.Node walkStat(Nodes.Node parent, String name, int statFid, Rgetattr[] attr, List<Message> first)
+      throws IOException {
     int nf = newFid();
     Message.Twalk tw = new Message.Twalk(nodes.anyFid(parent), nf, List.of(name));
-    Message.Tgetattr tg = new Message.Tgetattr(openFid, P9.GETATTR_BASIC);
-    CompletableFuture<Message> walked = client.send(tw).reply();
-    CompletableFuture<Message> stat = client.send(tg).reply();
-    Message w = NinePClient.await(walked, tw); // on failure the getattr's reply is simply dropped
-    if (!(w instanceof Rwalk rw) || rw.qids().size() != 1) {
-      throw new Errno(ENOENT, "walk to created " + name);
-    }
-    Message g;
+    Message.Tgetattr tg = new Message.Tgetattr(statFid < 0 ? nf : statFid, P9.GETATTR_BASIC);
+    List<Message> all = new ArrayList<>(first);
+    all.add(tw);
+    all.add(tg);
+    List<CompletableFuture<Message>> replies = pipeline(all.toArray(Message[]::new));
+    int k = first.size();
+    Rwalk w;
     try {
-      g = NinePClient.await(stat, tg);
+      for (int i = 0; i < k; i++) {
+        NinePClient.await(replies.get(i), first.get(i));
+      }
+    } catch (IOException e) {
+      replies.get(k).thenAccept(m -> {
+        if (m instanceof Rwalk rw && rw.qids().size() == 1) {
+          bridge.clunkLater(nf); // the name existed already (or someone else made it)
+        }
+      });
+      throw e;
+    }
+    w = await(replies.get(k), tw, Rwalk.class);
+    if (w.qids().size() != 1) {
+      throw new Errno(ENOENT, "walk " + name);
+    }
+    Rgetattr a;
+    try {
+      a = await(replies.get(k + 1), tg, Rgetattr.class);
+      if (a.qid().path() != w.qids().get(0).path()) {
+        // The name was replaced between create and walk (only possible from the host side).
+        throw new Errno(ESTALE, "created file " + name + " was replaced");
+      }
     } catch (IOException e) {
       bridge.clunkLater(nf);
       throw e;
-    }
-    Rgetattr a = (Rgetattr) g;
-    if (a.qid().path() != rw.qids().get(0).path()) {
-      // The name was replaced between create and walk (only possible from the host side).
-      bridge.clunkLater(nf);
-      throw new Errno(ESTALE, "created file " + name + " was replaced");
     }
     attr[0] = a;
     return register(parent, name, nf, a);
@@ -429,10 +467,10 @@ final class FuseOps {
     replyEntry(r, out, n, a[0]);
   }
 
-  /** After a create-like call: look the new name up, give it the caller's ownership, reply. */
-  private void created(Req r, ByteBuffer out, Nodes.Node parent, String name) throws IOException {
+  /** Makes {@code parent/name} with {@code create}, looks it up, gives it the caller's ownership, replies. */
+  private void created(Req r, ByteBuffer out, Nodes.Node parent, String name, Message create) throws IOException {
     Rgetattr[] a = new Rgetattr[1];
-    Nodes.Node n = lookup(parent, name, a);
+    Nodes.Node n = walkStat(parent, name, -1, a, List.of(create));
     try {
       a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
     } catch (IOException e) {
@@ -469,8 +507,7 @@ final class FuseOps {
     r.in.position(r.in.position() + 8);
     Nodes.Node parent = node(r.nodeid);
     String name = name(r.in);
-    client.call(new Message.Tmkdir(nodes.anyFid(parent), name, mode & 07777, r.gid), Message.Rmkdir.class);
-    created(r, out, parent, name);
+    created(r, out, parent, name, new Message.Tmkdir(nodes.anyFid(parent), name, mode & 07777, r.gid));
   }
 
   private void mknod(Req r, ByteBuffer out) throws IOException {
@@ -481,16 +518,14 @@ final class FuseOps {
     String name = name(r.in);
     // fuse_mknod_in.rdev is the kernel's new_encode_dev()
     int major = (rdev & 0xfff00) >>> 8, minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
-    client.call(new Message.Tmknod(nodes.anyFid(parent), name, mode, major, minor, r.gid), Message.Rmknod.class);
-    created(r, out, parent, name);
+    created(r, out, parent, name, new Message.Tmknod(nodes.anyFid(parent), name, mode, major, minor, r.gid));
   }
 
   private void symlink(Req r, ByteBuffer out) throws IOException {
     Nodes.Node parent = node(r.nodeid);
     String name = name(r.in);
     String target = name(r.in);
-    client.call(new Message.Tsymlink(nodes.anyFid(parent), name, target, r.gid), Message.Rsymlink.class);
-    created(r, out, parent, name);
+    created(r, out, parent, name, new Message.Tsymlink(nodes.anyFid(parent), name, target, r.gid));
   }
 
   private void link(Req r, ByteBuffer out) throws IOException {
@@ -584,25 +619,34 @@ final class FuseOps {
       v |= P9.SETATTR_MTIME | ((valid & Fuse.FATTR_MTIME_NOW) != 0 ? 0 : P9.SETATTR_MTIME_SET);
     }
     if ((valid & Fuse.FATTR_CTIME) != 0) v |= P9.SETATTR_CTIME;
-    Message.Tsetattr[] t = new Message.Tsetattr[1];
-    int vv = v;
+    Message.Tsetattr t = new Message.Tsetattr(0, v, mode, uid, gid, size, atime, atimensec, mtime, mtimensec);
+    int statFid = nodes.anyFid(n);
     Handle h = (valid & Fuse.FATTR_FH) != 0 ? handles.get(fh) : null;
-    if (h != null && !h.dir) {
+    Rgetattr attrs;
+    if (v == 0) {
+      attrs = getattr9(statFid);
+    } else if (h != null && !h.dir) {
       // An open fid truncates through its own fd: no reopen by name.
-      client.call(new Message.Tsetattr(h.fid, vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
-          Message.Rsetattr.class);
+      attrs = setattrStat(h.fid, t, statFid);
     } else if ((v & P9.SETATTR_SIZE) != 0) {
-      withLiveAlias(n, a -> client.call(
-          new Message.Tsetattr(a.fid, vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
-          Message.Rsetattr.class));
-    } else if (v != 0) {
-      client.call(new Message.Tsetattr(nodes.anyFid(n), vv, mode, uid, gid, size, atime, atimensec, mtime, mtimensec),
-          Message.Rsetattr.class);
+      attrs = withLiveAlias(n, a -> setattrStat(a.fid, t, statFid));
+    } else {
+      attrs = setattrStat(statFid, t, statFid);
     }
     if ((v & P9.SETATTR_SIZE) != 0) {
       n.dataVersion.incrementAndGet();
     }
-    replyAttr(r, out, getattr9(nodes.anyFid(n)));
+    replyAttr(r, out, attrs);
+  }
+
+  /** Tsetattr {@code t} on {@code fid}, then the attributes of {@code statFid}: one round trip. */
+  private Rgetattr setattrStat(int fid, Message.Tsetattr t, int statFid) throws IOException {
+    Message.Tsetattr set = new Message.Tsetattr(fid, t.valid(), t.mode(), t.uid(), t.gid(), t.size(), t.atimeSec(),
+        t.atimeNsec(), t.mtimeSec(), t.mtimeNsec());
+    Message.Tgetattr stat = new Message.Tgetattr(statFid, P9.GETATTR_BASIC);
+    List<CompletableFuture<Message>> replies = pipeline(set, stat);
+    await(replies.get(0), set, Message.Rsetattr.class);
+    return await(replies.get(1), stat, Rgetattr.class);
   }
 
   private void statfs(Req r, ByteBuffer out) throws IOException {
@@ -649,31 +693,35 @@ final class FuseOps {
     int flags = r.in.getInt(r.in.position());
     Nodes.Node n = node(r.nodeid);
     int oflags = dir ? 0 : openFlags(flags);
-    AliasOp<Integer> op = a -> {
-      int nf = newFid();
-      client.call(new Message.Twalk(a.fid, nf, List.of()), Rwalk.class);
-      try {
-        client.call(new Message.Tlopen(nf, oflags), Message.Rlopen.class);
-      } catch (IOException e) {
-        bridge.clunkLater(nf);
-        throw e;
-      }
-      return nf;
-    };
+    AliasOp<Integer> op = a -> openFid(a.fid, oflags);
     int fid = n.dir ? op.apply(nodeAlias(n)) : withLiveAlias(n, op);
     if ((oflags & O_TRUNC) != 0) {
       n.dataVersion.incrementAndGet();
     }
     long fh = nextHandle.getAndIncrement();
     handles.put(fh, new Handle(fid, dir, n));
-    // Keep the page cache across opens: only this mount changes the file, and AUTO_INVAL_DATA
-    // drops it anyway when a fresh getattr shows another mtime or size.
-    int openFlags = Fuse.FOPEN_KEEP_CACHE | (dir ? Fuse.FOPEN_CACHE_DIR : 0);
+    int openFlags = dir ? Fuse.FOPEN_KEEP_CACHE | Fuse.FOPEN_CACHE_DIR : FILE_OPEN_FLAGS;
     begin(out).putLong(fh).putInt(openFlags).putInt(0);
     if (!send(r, out)) {
       handles.remove(fh);
       bridge.clunkLater(fid);
     }
+  }
+
+  /** A new fid, cloned from {@code fid} and opened with {@code oflags}: one round trip. */
+  private int openFid(int fid, int oflags) throws IOException {
+    int nf = newFid();
+    Message.Twalk clone = new Message.Twalk(fid, nf, List.of());
+    Message.Tlopen open = new Message.Tlopen(nf, oflags);
+    List<CompletableFuture<Message>> replies = pipeline(clone, open);
+    await(replies.get(0), clone, Rwalk.class);
+    try {
+      await(replies.get(1), open, Message.Rlopen.class);
+    } catch (IOException e) {
+      bridge.clunkLater(nf);
+      throw e;
+    }
+    return nf;
   }
 
   /** Any alias, for directories (the gofer reopens them through "." on the pinned fd). */
@@ -690,21 +738,18 @@ final class FuseOps {
     Nodes.Node parent = node(r.nodeid);
     String name = name(in);
     int nf = newFid();
-    client.call(new Message.Twalk(nodes.anyFid(parent), nf, List.of()), Rwalk.class);
+    Message.Twalk clone = new Message.Twalk(nodes.anyFid(parent), nf, List.of());
+    Message.Tlcreate lcreate = new Message.Tlcreate(nf, name, openFlags(flags), mode & 07777, r.gid);
+    Rgetattr[] a = new Rgetattr[1];
+    Nodes.Node n;
     try {
-      client.call(new Message.Tlcreate(nf, name, openFlags(flags), mode & 07777, r.gid), Message.Rlcreate.class);
+      n = walkStat(parent, name, nf, a, List.of(clone, lcreate));
     } catch (Errno e) {
       bridge.clunkLater(nf);
       if (e.errno() == EEXIST && (flags & O_EXCL) == 0) {
         // Created meanwhile (on the host): open the existing file like open(2) would.
-        Rgetattr[] a = new Rgetattr[1];
-        Nodes.Node n = lookup(parent, name, a);
-        createReply(r, out, n, a[0], withLiveAlias(n, al -> {
-          int f = newFid();
-          client.call(new Message.Twalk(al.fid, f, List.of()), Rwalk.class);
-          client.call(new Message.Tlopen(f, openFlags(flags)), Message.Rlopen.class);
-          return f;
-        }));
+        Nodes.Node existing = lookup(parent, name, a);
+        createReply(r, out, existing, a[0], withLiveAlias(existing, al -> openFid(al.fid, openFlags(flags))));
         return;
       }
       throw e;
@@ -712,17 +757,10 @@ final class FuseOps {
       bridge.clunkLater(nf);
       throw e;
     }
-    Rgetattr[] a = new Rgetattr[1];
-    Nodes.Node n;
     try {
-      n = lookupCreated(parent, name, nf, a);
-      try {
-        a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
-      } catch (IOException e) {
-        forget(n.id, 1);
-        throw e;
-      }
+      a[0] = fixOwner(r, parent, nodes.anyFid(n), a[0]);
     } catch (IOException e) {
+      forget(n.id, 1);
       bridge.clunkLater(nf);
       throw e;
     }
@@ -734,7 +772,7 @@ final class FuseOps {
     long fh = nextHandle.getAndIncrement();
     handles.put(fh, new Handle(fid, false, n));
     putEntry(begin(out), n.id, a);
-    out.putLong(fh).putInt(Fuse.FOPEN_KEEP_CACHE).putInt(0);
+    out.putLong(fh).putInt(FILE_OPEN_FLAGS).putInt(0);
     if (!send(r, out)) {
       handles.remove(fh);
       bridge.clunkLater(fid);
@@ -901,61 +939,42 @@ final class FuseOps {
   }
 
   /**
-   * READDIRPLUS: walks and stats every entry with pipelined 9P requests (all walks in flight at
-   * once, then all getattrs), registering each as a lookup. Entries that vanished meanwhile, and
-   * "." and "..", get no node (the kernel then just lists the name).
+   * READDIRPLUS: walks and stats every entry in one pipelined batch (a walk and a getattr per
+   * entry, all in flight at once), registering each as a lookup. Entries that vanished meanwhile,
+   * and "." and "..", get no node (the kernel then just lists the name).
    */
   private void lookupAll(Nodes.Node dir, List<Dirent> take, Nodes.Node[] found, Rgetattr[] attrs)
       throws IOException {
     int dirFid = nodes.anyFid(dir);
     int k = take.size();
     int[] fids = new int[k];
-    List<CompletableFuture<Message>> walks = new ArrayList<>(k);
-    Message[] requests = new Message[k];
+    Message[] requests = new Message[2 * k];
+    List<CompletableFuture<Message>> replies = new ArrayList<>(2 * k);
     for (int i = 0; i < k; i++) {
       String nm = take.get(i).name();
       if (nm.equals(".") || nm.equals("..")) {
         fids[i] = -1;
-        walks.add(null);
+        replies.add(null);
+        replies.add(null);
         continue;
       }
       fids[i] = newFid();
-      requests[i] = new Message.Twalk(dirFid, fids[i], List.of(nm));
-      walks.add(client.send(requests[i]).reply());
+      requests[2 * i] = new Message.Twalk(dirFid, fids[i], List.of(nm));
+      requests[2 * i + 1] = new Message.Tgetattr(fids[i], P9.GETATTR_BASIC);
+      replies.add(client.send(requests[2 * i]).reply());
+      replies.add(client.send(requests[2 * i + 1]).reply());
     }
-    List<CompletableFuture<Message>> stats = new ArrayList<>(k);
     IOException failure = null;
     for (int i = 0; i < k; i++) {
-      CompletableFuture<Message> w = walks.get(i);
-      stats.add(null);
-      if (w == null) {
+      if (fids[i] < 0) {
         continue;
       }
+      boolean walked = false;
       try {
-        Message m = NinePClient.await(w, requests[i]);
-        if (m instanceof Rwalk rw && rw.qids().size() == 1) {
-          requests[i] = new Message.Tgetattr(fids[i], P9.GETATTR_BASIC);
-          stats.set(i, client.send(requests[i]).reply());
-        } else {
-          fids[i] = -1;
-        }
-      } catch (Errno e) {
-        fids[i] = -1;
-      } catch (IOException e) {
-        fids[i] = -1;
-        failure = e;
-      }
-    }
-    for (int i = 0; i < k; i++) {
-      if (stats.get(i) == null) {
-        if (fids[i] >= 0) {
-          bridge.clunkLater(fids[i]);
-        }
-        continue;
-      }
-      try {
-        Message m = NinePClient.await(stats.get(i), requests[i]);
-        if (m instanceof Rgetattr a && failure == null) {
+        Message w = NinePClient.await(replies.get(2 * i), requests[2 * i]);
+        walked = w instanceof Rwalk rw && rw.qids().size() == 1;
+        if (walked && NinePClient.await(replies.get(2 * i + 1), requests[2 * i + 1]) instanceof Rgetattr a
+            && failure == null) {
           attrs[i] = a;
           found[i] = register(dir, take.get(i).name(), fids[i], a);
           continue;
@@ -965,7 +984,9 @@ final class FuseOps {
           failure = e;
         }
       }
-      bridge.clunkLater(fids[i]);
+      if (walked) {
+        bridge.clunkLater(fids[i]);
+      }
     }
     if (failure != null) {
       for (Nodes.Node n : found) {

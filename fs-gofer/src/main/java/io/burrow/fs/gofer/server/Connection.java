@@ -1,6 +1,7 @@
 package io.burrow.fs.gofer.server;
 
 import io.burrow.fs.gofer.p9.Codec;
+import io.burrow.fs.gofer.p9.FrameReader;
 import io.burrow.fs.gofer.p9.Message;
 import io.burrow.fs.gofer.p9.P9;
 import io.burrow.fs.gofer.p9.P9ProtocolException;
@@ -111,19 +112,15 @@ public final class Connection {
   }
 
   private void readLoop() throws InterruptedException, Errno, P9ProtocolException {
+    FrameReader frames = new FrameReader(fd, INITIAL_MSIZE);
     while (!broken) {
       permits.acquire();
-      ByteBuffer frame = takeFrame();
       boolean dispatched = false;
       try {
-        if (!readFully(frame, 0, 4)) {
+        ByteBuffer frame = frames.next(msize);
+        if (frame == null) {
           return;
         }
-        int size = Codec.checkSize(Integer.toUnsignedLong(frame.getInt(0)), msize);
-        if (!readFully(frame, 4, size - 4)) {
-          throw new P9ProtocolException("peer hung up inside a frame");
-        }
-        frame.position(0).limit(size);
         Codec.Frame f;
         try {
           f = Codec.decode(frame, msize);
@@ -137,7 +134,10 @@ public final class Connection {
         }
         Message m = f.message();
         switch (m.type()) {
-          case P9.TVERSION -> version(f.tag(), (Message.Tversion) m);
+          case P9.TVERSION -> {
+            version(f.tag(), (Message.Tversion) m);
+            frames.resize(msize);
+          }
           case P9.TFLUSH -> flush(f.tag(), ((Message.Tflush) m).oldtag());
           default -> {
             if (!P9.isRequest(m.type())) {
@@ -146,21 +146,26 @@ public final class Connection {
             }
             Request r = new Request(f.tag());
             inflight.put(f.tag(), r);
-            ByteBuffer held = frame;
-            // A request that cannot block, with nothing else in flight, is answered right here:
-            // for a client that waits for each reply, the hand-off to a worker would cost more
-            // than the work, and the reader has nothing else to read meanwhile.
-            if (inflight.size() == 1 && ops.cannotBlock(m)) {
-              work(r, m, held);
+            if (ops.answerInline(m, inflight.size() == 1)) {
+              // Answered here, in arrival order: see FileOps#answerInline.
+              work(r, m);
             } else {
-              workers.execute(() -> work(r, m, held));
+              // The worker gets the buffer the request lives in; the reader goes on with another.
+              ByteBuffer held = frames.handOff(takeFrame());
+              workers.execute(() -> {
+                try {
+                  work(r, m);
+                } finally {
+                  giveBack(held);
+                }
+              });
+              dispatched = true;
             }
-            dispatched = true;
           }
         }
       } finally {
         if (!dispatched) {
-          giveBack(frame);
+          permits.release();
         }
       }
     }
@@ -181,26 +186,6 @@ public final class Connection {
       freeFrames.offer(frame);
     }
     permits.release();
-  }
-
-  private boolean readFully(ByteBuffer b, int off, int len) throws Errno {
-    int done = 0;
-    while (done < len) {
-      long n;
-      try {
-        n = Sys.read(fd, b, off + done, len - done);
-      } catch (Errno e) {
-        if (e.errno() == 4) {
-          continue; // EINTR
-        }
-        throw e;
-      }
-      if (n == 0) {
-        return false;
-      }
-      done += (int) n;
-    }
-    return true;
   }
 
   private void version(int tag, Message.Tversion t) throws InterruptedException {
@@ -239,33 +224,29 @@ public final class Connection {
     reply(tag, new Message.Rflush());
   }
 
-  private void work(Request r, Message m, ByteBuffer frame) {
+  private void work(Request r, Message m) {
+    ByteBuffer out = Buffers.out(msize);
+    Message replyMsg;
     try {
-      ByteBuffer out = Buffers.out(msize);
-      Message replyMsg;
-      try {
-        replyMsg = ops.handle(r.tag, m, out);
-      } catch (Errno e) {
-        replyMsg = new Message.Rlerror(e.errno());
-      } catch (RuntimeException e) {
-        log.error("{}: {} failed", name, FileOps.describe(m), e);
-        replyMsg = new Message.Rlerror(P9.EIO);
-      }
-      if (replyMsg != null) {
-        encode(r.tag, replyMsg, out);
-      }
-      List<Runnable> after;
-      synchronized (r) {
-        send(out, out.position());
-        r.done = true;
-        inflight.remove(r.tag, r);
-        after = r.after;
-      }
-      if (after != null) {
-        after.forEach(Runnable::run);
-      }
-    } finally {
-      giveBack(frame);
+      replyMsg = ops.handle(r.tag, m, out);
+    } catch (Errno e) {
+      replyMsg = new Message.Rlerror(e.errno());
+    } catch (RuntimeException e) {
+      log.error("{}: {} failed", name, FileOps.describe(m), e);
+      replyMsg = new Message.Rlerror(P9.EIO);
+    }
+    if (replyMsg != null) {
+      encode(r.tag, replyMsg, out);
+    }
+    List<Runnable> after;
+    synchronized (r) {
+      send(out, out.position());
+      r.done = true;
+      inflight.remove(r.tag, r);
+      after = r.after;
+    }
+    if (after != null) {
+      after.forEach(Runnable::run);
     }
   }
 

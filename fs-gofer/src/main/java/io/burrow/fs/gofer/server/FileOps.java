@@ -45,23 +45,41 @@ final class FileOps {
   }
 
   /**
-   * Whether answering {@code m} cannot block for long: metadata requests, and I/O on a regular
-   * file or a memory device (the only devices the gofer opens). A read of a fifo or socket could
-   * wait forever, so it never qualifies. Safe from any thread; the answer may be stale, never unsafe.
+   * Whether the connection's reader answers {@code m} itself, before it reads the next request,
+   * rather than handing it to a worker. Requests that touch only the local served tree for a short,
+   * bounded time (walks, stats, creates, renames, unlinks, xattrs, directory reads, opening a
+   * regular file or directory) always are: a hand-off would cost more than the work, and answering
+   * them in arrival order lets a client pipeline a request that depends on an earlier one (a Tgetattr
+   * of the fid a Twalk just made) without waiting for the first reply; docs/gofer.md states that
+   * guarantee. Reads and writes of regular files (and the memory devices) are answered inline only
+   * when {@code alone}, so that parallel readers still run in parallel. Fsync, locks, and anything
+   * that could wait for a peer (opening, reading or writing a fifo or socket) go to a worker.
+   * Safe from the reader thread; the answer may be stale, never unsafe.
    */
-  boolean cannotBlock(Message m) {
+  boolean answerInline(Message m, boolean alone) {
     return switch (m.type()) {
-      case P9.TGETATTR, P9.TWALK, P9.TCLUNK, P9.TSTATFS, P9.TREADLINK -> true;
-      case P9.TREAD -> plainFile(((Message.Tread) m).fid());
-      case P9.TWRITE -> plainFile(((Message.Twrite) m).fid());
+      case P9.TATTACH, P9.TWALK, P9.TGETATTR, P9.TSETATTR, P9.TCLUNK, P9.TSTATFS, P9.TREADLINK, P9.TLCREATE,
+          P9.TMKDIR, P9.TSYMLINK, P9.TMKNOD, P9.TLINK, P9.TRENAME, P9.TRENAMEAT, P9.TUNLINKAT, P9.TREMOVE,
+          P9.TXATTRWALK, P9.TXATTRCREATE, P9.TREADDIR -> true;
+      case P9.TLOPEN -> {
+        int type = fileType(((Message.Tlopen) m).fid());
+        yield type == Sys.S_IFREG || type == Sys.S_IFDIR;
+      }
+      case P9.TREAD -> alone && plainFile(((Message.Tread) m).fid());
+      case P9.TWRITE -> alone && plainFile(((Message.Twrite) m).fid());
       default -> false;
     };
   }
 
-  private boolean plainFile(int fid) {
+  private int fileType(int fid) {
     Fid f = fids.get(fid);
     Node n = f == null ? null : f.node;
-    return n != null && (n.fileType == Sys.S_IFREG || n.fileType == Sys.S_IFCHR);
+    return n == null ? -1 : n.fileType;
+  }
+
+  private boolean plainFile(int fid) {
+    int type = fileType(fid);
+    return type == Sys.S_IFREG || type == Sys.S_IFCHR;
   }
 
   // ---- fid table -------------------------------------------------------------------------------
