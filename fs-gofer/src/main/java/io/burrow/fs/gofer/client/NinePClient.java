@@ -6,6 +6,7 @@ import io.burrow.fs.gofer.p9.Message;
 import io.burrow.fs.gofer.p9.P9;
 import io.burrow.fs.gofer.p9.P9ProtocolException;
 import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Spin;
 import io.burrow.fs.gofer.sys.Sys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -169,6 +170,12 @@ public final class NinePClient implements AutoCloseable {
   public static Message await(CompletableFuture<Message> reply, Message request) throws IOException {
     Message r;
     try {
+      if (Spin.NANOS > 0 && !reply.isDone()) {
+        long deadline = System.nanoTime() + Spin.NANOS;
+        while (!reply.isDone() && System.nanoTime() < deadline) {
+          Thread.yield();
+        }
+      }
       r = reply.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

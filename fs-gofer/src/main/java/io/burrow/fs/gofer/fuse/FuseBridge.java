@@ -4,6 +4,7 @@ import io.burrow.fs.gofer.client.NinePClient;
 import io.burrow.fs.gofer.p9.Message;
 import io.burrow.fs.gofer.p9.P9;
 import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Spin;
 import io.burrow.fs.gofer.sys.Sys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,6 +46,7 @@ public final class FuseBridge implements AutoCloseable {
   /** The kernel's default limit for max_pages (fuse_max_pages_limit). */
   private static final int KERNEL_MAX_PAGES = 256;
   private static final int EAGAIN = 11, EINTR = 4, ENODEV = 19, ECONNABORTED = 103;
+  private static final long SHUTDOWN = -2;
 
   /**
    * Bridge settings.
@@ -247,21 +249,12 @@ public final class FuseBridge implements AutoCloseable {
           if (stopping.get()) {
             break;
           }
-          pfds.putShort(6, (short) 0).putShort(14, (short) 0);
-          if (Sys.C.poll(pfdsAddr, 2, -1) < 0) {
-            int e = Sys.errno();
-            if (e == EINTR) {
-              continue;
-            }
-            LOG.warn("poll on /dev/fuse failed: errno {}", e);
-            break;
-          }
-          if (pfds.getShort(14) != 0) {
-            break; // woken for shutdown
-          }
-          n = Sys.C.read(fuseFd, Sys.address(in), in.capacity());
+          n = readRequest(fuseFd, in, pfds, pfdsAddr);
         } finally {
           readTurn.unlock();
+        }
+        if (n == SHUTDOWN) {
+          break;
         }
         if (n < 0) {
           int e = Sys.errno();
@@ -284,6 +277,37 @@ public final class FuseBridge implements AutoCloseable {
       stopping.set(true);
       wake();
       ended.countDown();
+    }
+  }
+
+  /**
+   * Reads the next request into {@code in}: non-blocking reads for {@link Spin#NANOS} (the next
+   * request of a busy container usually arrives within that, and finding it costs no wake-up),
+   * then poll. Returns the bytes read, -1 with errno set when the read failed, or SHUTDOWN.
+   */
+  private long readRequest(int fuseFd, ByteBuffer in, ByteBuffer pfds, long pfdsAddr) {
+    long spinUntil = System.nanoTime() + Spin.NANOS;
+    while (true) {
+      long n = Sys.C.read(fuseFd, Sys.address(in), in.capacity());
+      if (n >= 0 || Sys.errno() != EAGAIN) {
+        return n;
+      }
+      if (System.nanoTime() < spinUntil) {
+        Thread.yield();
+        continue;
+      }
+      pfds.putShort(6, (short) 0).putShort(14, (short) 0);
+      if (Sys.C.poll(pfdsAddr, 2, -1) < 0) {
+        int e = Sys.errno();
+        if (e == EINTR) {
+          continue;
+        }
+        LOG.warn("poll on /dev/fuse failed: errno {}", e);
+        return SHUTDOWN;
+      }
+      if (pfds.getShort(14) != 0) {
+        return SHUTDOWN; // woken for shutdown
+      }
     }
   }
 

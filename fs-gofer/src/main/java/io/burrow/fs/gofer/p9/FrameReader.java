@@ -1,6 +1,7 @@
 package io.burrow.fs.gofer.p9;
 
 import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.fs.gofer.sys.Spin;
 import io.burrow.fs.gofer.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -46,15 +47,7 @@ public final class FrameReader {
       compact();
     }
     while (end - start < n) {
-      long r;
-      try {
-        r = Sys.read(fd, buf, end, buf.capacity() - end);
-      } catch (Errno e) {
-        if (e.errno() == EINTR) {
-          continue;
-        }
-        throw e;
-      }
+      long r = Spin.recv(fd, Sys.address(buf) + end, buf.capacity() - end);
       if (r == 0) {
         if (end == start) {
           return false;

@@ -23,6 +23,8 @@ public interface LibC {
 
   long read(int fd, long buf, long count);
 
+  long recv(int fd, long buf, long count, int flags);
+
   long write(int fd, long buf, long count);
 
   long pread(int fd, long buf, long count, long offset);
