@@ -27,7 +27,7 @@ RUNC=${RUNC:-runc}
 [ -x "$BURROW" ] || { echo "bench-workloads.sh: $BURROW missing; build first (mvn -B -o -q install -DskipTests)" >&2; exit 1; }
 command -v "$RUNC" >/dev/null || { echo "bench-workloads.sh: runc not found (apt-get install runc)" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/bw-XXXX)
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/bw-XXXX")
 ids=()
 cleanup() {
   for id in "${ids[@]}"; do

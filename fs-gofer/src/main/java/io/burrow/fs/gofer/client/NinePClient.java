@@ -11,6 +11,8 @@ import io.burrow.fs.gofer.sys.Sys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -112,6 +114,69 @@ public final class NinePClient implements AutoCloseable {
   }
 
   private Pending send(Message request, ByteBuffer sink) throws IOException {
+    Pending p = register(sink);
+    synchronized (writeLock) {
+      out.clear();
+      try {
+        Codec.encode(p.tag(), request, out);
+        sendAll(fd, out, out.position());
+      } catch (P9ProtocolException | IOException e) {
+        p.reply().completeExceptionally(e);
+        throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+      }
+    }
+    if (failure != null) {
+      p.reply().completeExceptionally(failure);
+    }
+    return p;
+  }
+
+  /**
+   * Sends {@code requests} back to back, in as few writes as fit in msize, without waiting, and
+   * returns their pending replies in order. With a server that answers in arrival order (the gofer
+   * does for metadata requests, see docs/gofer.md), a request may use a fid an earlier one of the
+   * batch makes. On failure every reply of the batch completes exceptionally.
+   */
+  public List<CompletableFuture<Message>> sendAll(List<? extends Message> requests) throws IOException {
+    List<Pending> ps = new ArrayList<>(requests.size());
+    try {
+      for (int i = 0; i < requests.size(); i++) {
+        ps.add(register(null));
+      }
+      synchronized (writeLock) {
+        out.clear();
+        for (int i = 0; i < requests.size(); i++) {
+          int mark = out.position();
+          try {
+            Codec.encode(ps.get(i).tag(), requests.get(i), out);
+          } catch (P9ProtocolException full) {
+            if (mark == 0) {
+              throw full; // too large even alone
+            }
+            sendAll(fd, out, mark);
+            out.clear();
+            Codec.encode(ps.get(i).tag(), requests.get(i), out);
+          }
+        }
+        sendAll(fd, out, out.position());
+      }
+    } catch (P9ProtocolException | IOException e) {
+      IOException io = e instanceof IOException x ? x : new IOException(e.getMessage(), e);
+      ps.forEach(p -> p.reply().completeExceptionally(io));
+      throw io;
+    }
+    List<CompletableFuture<Message>> replies = new ArrayList<>(ps.size());
+    for (Pending p : ps) {
+      if (failure != null) {
+        p.reply().completeExceptionally(failure);
+      }
+      replies.add(p.reply());
+    }
+    return replies;
+  }
+
+  /** Takes a tag and registers its reply future (and the Rread sink, if any). */
+  private Pending register(ByteBuffer sink) throws IOException {
     IOException f = failure;
     if (f != null) {
       throw new IOException("connection failed", f);
@@ -136,19 +201,6 @@ public final class NinePClient implements AutoCloseable {
       pending.remove(t, fut);
       tags.release();
     });
-    synchronized (writeLock) {
-      out.clear();
-      try {
-        Codec.encode(tag, request, out);
-        sendAll(fd, out, out.position());
-      } catch (P9ProtocolException | IOException e) {
-        fut.completeExceptionally(e);
-        throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-      }
-    }
-    if (failure != null) {
-      fut.completeExceptionally(failure);
-    }
     return new Pending(tag, fut);
   }
 

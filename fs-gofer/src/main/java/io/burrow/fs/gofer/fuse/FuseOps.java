@@ -306,19 +306,15 @@ final class FuseOps {
   }
 
   /**
-   * Sends {@code requests} back to back without waiting for replies and returns the pending
-   * replies in order. The gofer answers walks, stats, creates and opens of regular files in
+   * Sends {@code requests} back to back in one write without waiting for replies and returns the
+   * pending replies in order. The gofer answers walks, stats, creates and opens of regular files in
    * arrival order (FileOps#answerInline, docs/gofer.md), so a request may use the fid an earlier
    * one of the batch makes: one round trip instead of one per request. When an earlier request
    * fails, a later one that depends on it fails too (EBADF for a fid that was never made), and the
    * caller ignores that reply.
    */
   private List<CompletableFuture<Message>> pipeline(Message... requests) throws IOException {
-    List<CompletableFuture<Message>> replies = new ArrayList<>(requests.length);
-    for (Message m : requests) {
-      replies.add(client.send(m).reply());
-    }
-    return replies;
+    return client.sendAll(List.of(requests));
   }
 
   private static <R extends Message> R await(CompletableFuture<Message> reply, Message request, Class<R> type)
@@ -948,32 +944,31 @@ final class FuseOps {
     int dirFid = nodes.anyFid(dir);
     int k = take.size();
     int[] fids = new int[k];
-    Message[] requests = new Message[2 * k];
-    List<CompletableFuture<Message>> replies = new ArrayList<>(2 * k);
+    List<Message> requests = new ArrayList<>(2 * k);
+    int[] at = new int[k]; // index of entry i's walk in requests
     for (int i = 0; i < k; i++) {
       String nm = take.get(i).name();
       if (nm.equals(".") || nm.equals("..")) {
         fids[i] = -1;
-        replies.add(null);
-        replies.add(null);
         continue;
       }
       fids[i] = newFid();
-      requests[2 * i] = new Message.Twalk(dirFid, fids[i], List.of(nm));
-      requests[2 * i + 1] = new Message.Tgetattr(fids[i], P9.GETATTR_BASIC);
-      replies.add(client.send(requests[2 * i]).reply());
-      replies.add(client.send(requests[2 * i + 1]).reply());
+      at[i] = requests.size();
+      requests.add(new Message.Twalk(dirFid, fids[i], List.of(nm)));
+      requests.add(new Message.Tgetattr(fids[i], P9.GETATTR_BASIC));
     }
+    List<CompletableFuture<Message>> replies = client.sendAll(requests);
     IOException failure = null;
     for (int i = 0; i < k; i++) {
       if (fids[i] < 0) {
         continue;
       }
+      int w0 = at[i];
       boolean walked = false;
       try {
-        Message w = NinePClient.await(replies.get(2 * i), requests[2 * i]);
+        Message w = NinePClient.await(replies.get(w0), requests.get(w0));
         walked = w instanceof Rwalk rw && rw.qids().size() == 1;
-        if (walked && NinePClient.await(replies.get(2 * i + 1), requests[2 * i + 1]) instanceof Rgetattr a
+        if (walked && NinePClient.await(replies.get(w0 + 1), requests.get(w0 + 1)) instanceof Rgetattr a
             && failure == null) {
           attrs[i] = a;
           found[i] = register(dir, take.get(i).name(), fids[i], a);

@@ -59,6 +59,11 @@ public final class FrameReader {
     return true;
   }
 
+  /** Whether a whole frame is buffered, so that {@link #next} will not read (or wait). */
+  public boolean hasFrame() {
+    return end - start >= 4 && Integer.toUnsignedLong(buf.getInt(start)) <= end - start;
+  }
+
   /** The size field of the next frame, checked against {@code maxSize}; -1 at end of stream. */
   public int peekSize(int maxSize) throws Errno, P9ProtocolException {
     if (!fill(4)) {

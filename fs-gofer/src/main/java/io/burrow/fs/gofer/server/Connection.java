@@ -46,6 +46,9 @@ public final class Connection {
   private final ConcurrentLinkedQueue<ByteBuffer> freeFrames = new ConcurrentLinkedQueue<>();
   private final ConcurrentHashMap<Integer, Request> inflight = new ConcurrentHashMap<>();
   private final Object writeLock = new Object();
+  /** Replies made on the reader thread, not yet sent (see {@link #send}); reader-owned. */
+  private final ByteBuffer batch = ByteBuffer.allocateDirect(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+  private volatile Thread reader;
   private final CountDownLatch ended = new CountDownLatch(1);
   private volatile int msize = INITIAL_MSIZE;
   private volatile boolean broken;
@@ -113,10 +116,14 @@ public final class Connection {
 
   private void readLoop() throws InterruptedException, Errno, P9ProtocolException {
     FrameReader frames = new FrameReader(fd, INITIAL_MSIZE);
+    reader = Thread.currentThread();
     while (!broken) {
       permits.acquire();
       boolean dispatched = false;
       try {
+        if (!frames.hasFrame()) {
+          flushReplies(); // before the reader waits for more
+        }
         ByteBuffer frame = frames.next(msize);
         if (frame == null) {
           return;
@@ -270,7 +277,31 @@ public final class Connection {
     send(out, out.position());
   }
 
+  /**
+   * Sends one reply frame, {@code out[0, len)}. A reply made on the reader thread joins the batch,
+   * which goes out in one write before the reader next waits: a burst of pipelined requests gets
+   * its replies in one write, and the client one wake-up.
+   */
   private void send(ByteBuffer out, int len) {
+    if (Thread.currentThread() == reader && len <= batch.capacity()) {
+      if (batch.remaining() < len) {
+        flushReplies();
+      }
+      batch.put(out.duplicate().limit(len).position(0));
+      return;
+    }
+    write(out, len);
+  }
+
+  /** Sends the batched replies (reader thread only). */
+  private void flushReplies() {
+    if (batch.position() > 0) {
+      write(batch, batch.position());
+      batch.clear();
+    }
+  }
+
+  private void write(ByteBuffer out, int len) {
     synchronized (writeLock) {
       if (broken) {
         return;

@@ -59,6 +59,8 @@ public interface LibC {
 
   int fsync(int fd);
 
+  int posix_fadvise(int fd, long offset, long len, int advice);
+
   int fdatasync(int fd);
 
   long getdents64(int fd, long buf, long count);
