@@ -98,12 +98,25 @@ public final class NinePClient implements AutoCloseable {
    * client until this returns. Rlerror becomes {@link Errno}.
    */
   public int read(Message.Tread request, ByteBuffer sink) throws IOException {
+    return count(await(readAsync(request, sink), request), request);
+  }
+
+  /**
+   * Like {@link #read} without waiting: the reply ({@code Rread} whose data is the filled part of
+   * {@code sink}, or Rlerror) completes the returned future. {@code sink} belongs to the client
+   * until then.
+   */
+  public CompletableFuture<Message> readAsync(Message.Tread request, ByteBuffer sink) throws IOException {
     if (!sink.isDirect() || sink.remaining() < Integer.toUnsignedLong(request.count())) {
       throw new IllegalArgumentException("sink must be direct with room for " + request.count() + " bytes");
     }
-    Message r = await(send(request, sink).reply(), request);
-    if (!(r instanceof Message.Rread rr)) {
-      throw new IOException("expected Rread for " + request + ", got " + r);
+    return send(request, sink).reply();
+  }
+
+  /** The byte count of a reply to a {@link #readAsync}, obtained from {@link #await}. */
+  public static int count(Message reply, Message.Tread request) throws IOException {
+    if (!(reply instanceof Message.Rread rr)) {
+      throw new IOException("expected Rread for " + request + ", got " + reply);
     }
     return rr.data().remaining();
   }

@@ -59,6 +59,12 @@ final class FuseOps {
     int raLen;
     long raVersion = -1;
     long nextRead = -1;
+    // the next piece, [preStart, preStart + capacity) as of preVersion, on its way into pre
+    ByteBuffer pre;
+    CompletableFuture<Message> preFill;
+    Message.Tread preRequest;
+    long preStart;
+    long preVersion;
 
     Handle(int fid, boolean dir, Nodes.Node node) {
       this.fid = fid;
@@ -785,14 +791,17 @@ final class FuseOps {
     begin(out);
     synchronized (h) {
       long version = h.node.dataVersion.get();
-      if (h.ra != null && h.raVersion == version && offset >= h.raStart && offset < h.raStart + h.raLen
-          && (offset + size <= h.raStart + h.raLen || h.raLen < h.ra.capacity())) {
+      if (h.pre != null && (h.preVersion != version || offset == h.preStart && !buffered(h, version, offset, size))) {
+        takePrefetch(h, version);
+      }
+      if (buffered(h, version, offset, size)) {
         // Served from the read-ahead buffer; a short buffer means the file ended there.
         int from = (int) (offset - h.raStart);
         int n = Math.min(size, h.raLen - from);
         out.put(h.ra.duplicate().position(from).limit(from + n));
         h.nextRead = offset + n;
         send(r, out);
+        prefetch(h, version, offset + n);
         return;
       }
       boolean sequential = offset == h.nextRead && size < bridge.maxWrite;
@@ -804,6 +813,7 @@ final class FuseOps {
         int n = Math.min(size, h.raLen);
         out.put(h.ra.duplicate().position(0).limit(n));
         send(r, out);
+        prefetch(h, version, offset + n);
         return;
       }
     }
@@ -811,6 +821,65 @@ final class FuseOps {
     int n = client.read(new Message.Tread(h.fid, offset, size), out.duplicate());
     out.position(Fuse.OUT_HEADER + n);
     send(r, out);
+  }
+
+  /** Whether the handle's read-ahead buffer (as of {@code version}) answers a READ. */
+  private static boolean buffered(Handle h, long version, long offset, int size) {
+    return h.ra != null && h.raVersion == version && offset >= h.raStart && offset < h.raStart + h.raLen
+        && (offset + size <= h.raStart + h.raLen || h.raLen < h.ra.capacity());
+  }
+
+  /**
+   * Once a sequential reader has consumed half of the read-ahead buffer, fetches the piece after
+   * it in the background, so that the gofer's pread and the socket transfer of the next piece
+   * overlap with the kernel taking this one (caller holds the handle's lock).
+   */
+  private void prefetch(Handle h, long version, long consumedTo) throws IOException {
+    if (h.pre != null || h.raLen < h.ra.capacity() || consumedTo < h.raStart + h.raLen / 2) {
+      return; // one in flight already, or the file ends in this buffer, or too early
+    }
+    ByteBuffer b = takeReadAhead();
+    if (b == null) {
+      return;
+    }
+    h.pre = b;
+    h.preStart = h.raStart + h.raLen;
+    h.preVersion = version;
+    h.preRequest = new Message.Tread(h.fid, h.preStart, b.capacity());
+    try {
+      h.preFill = client.readAsync(h.preRequest, b.duplicate().clear());
+    } catch (IOException | RuntimeException e) {
+      h.pre = null;
+      raPool.offer(b);
+      throw e;
+    }
+  }
+
+  /**
+   * Makes the prefetched piece the read-ahead buffer if it is still current and arrived whole,
+   * else drops it (caller holds the handle's lock).
+   */
+  private void takePrefetch(Handle h, long version) {
+    ByteBuffer b = h.pre;
+    CompletableFuture<Message> fill = h.preFill;
+    h.pre = null;
+    h.preFill = null;
+    if (h.preVersion == version) {
+      try {
+        int n = NinePClient.count(NinePClient.await(fill, h.preRequest), h.preRequest);
+        if (h.ra != null) {
+          raPool.offer(h.ra);
+        }
+        h.ra = b;
+        h.raStart = h.preStart;
+        h.raLen = n;
+        h.raVersion = version;
+        return;
+      } catch (IOException e) {
+        // the READ that wanted it fetches it again, and reports a real failure
+      }
+    }
+    fill.whenComplete((m, e) -> raPool.offer(b)); // the client fills b until then
   }
 
   private ByteBuffer takeReadAhead() {
@@ -850,6 +919,9 @@ final class FuseOps {
     if (h != null) {
       bridge.clunkLater(h.fid);
       synchronized (h) {
+        if (h.pre != null) {
+          takePrefetch(h, -1); // dropped: -1 is no data version
+        }
         if (h.ra != null) {
           raPool.offer(h.ra);
           h.ra = null;

@@ -449,6 +449,46 @@ class FusePosixTest {
   }
 
   @Test
+  void aPrefetchedPieceNeverServesBytesOlderThanAWrite() throws Exception {
+    // Past half of the first read-ahead piece the bridge fetches the next one in the background;
+    // writes into that next piece, made before the reader gets there, must still be seen.
+    byte[] data = new byte[8 << 20];
+    new java.util.Random(11).nextBytes(data);
+    Files.write(served.resolve("pre"), data);
+    Path f = mnt.resolve("pre");
+    try (FileChannel reader = FileChannel.open(f, StandardOpenOption.READ);
+         FileChannel writer = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ByteBuffer all = ByteBuffer.allocate(data.length);
+      while (all.position() < 1_600_000) {
+        reader.read(all.limit(Math.min(data.length, all.position() + 128 * 1024)), all.position());
+      }
+      byte[] patch = "PREFETCH-PATCH".getBytes(StandardCharsets.UTF_8);
+      for (long at : new long[] {2_100_003, 2_900_001, 5_000_017}) {
+        writer.write(ByteBuffer.wrap(patch), at);
+        System.arraycopy(patch, 0, data, (int) at, patch.length);
+      }
+      all.limit(data.length);
+      while (all.hasRemaining()) {
+        if (reader.read(all, all.position()) < 0) {
+          break;
+        }
+      }
+      // The first 1.6 MB were read before the patches, which all lie beyond them.
+      assertThat(all.array()).isEqualTo(data);
+    }
+  }
+
+  @Test
+  void aLargeColdFileReadsBackExactly() throws Exception {
+    byte[] data = new byte[24 << 20];
+    new java.util.Random(13).nextBytes(data);
+    Files.write(served.resolve("large"), data);
+    try (var in = Files.newInputStream(mnt.resolve("large"))) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+  }
+
+  @Test
   void lookupCountsReturnToZeroWhenTheKernelForgets() throws Exception {
     Path d = Files.createDirectory(mnt.resolve("forget"));
     for (int i = 0; i < 200; i++) {
