@@ -351,6 +351,7 @@ final class FuseOps {
     List<Message> all = new ArrayList<>(first);
     all.add(tw);
     all.add(tg);
+    addXattrProbe(all, nf);
     List<CompletableFuture<Message>> replies = pipeline(all.toArray(Message[]::new));
     int k = first.size();
     Rwalk w;
@@ -382,7 +383,25 @@ final class FuseOps {
       throw e;
     }
     attr[0] = a;
-    return register(parent, name, nf, a);
+    Nodes.Node n = register(parent, name, nf, a);
+    n.noXattrs = noXattrs(replies.get(k + 2));
+    return n;
+  }
+
+  /** Appends a listing of {@code fid}'s xattrs (its size is all that is wanted) and the clunk of its fid. */
+  private void addXattrProbe(List<Message> batch, int fid) {
+    int xf = newFid();
+    batch.add(new Message.Txattrwalk(fid, xf, ""));
+    batch.add(new Message.Tclunk(xf));
+  }
+
+  /** Whether an xattr probe's reply says there are none (anything else, failures too: unknown). */
+  private static boolean noXattrs(CompletableFuture<Message> probe) {
+    try {
+      return probe.join() instanceof Message.Rxattrwalk x && x.size() == 0; // came with the getattr
+    } catch (java.util.concurrent.CompletionException e) {
+      return false;
+    }
   }
 
   private Nodes.Node register(Nodes.Node parent, String name, int fid, Rgetattr a) {
@@ -1028,6 +1047,7 @@ final class FuseOps {
       at[i] = requests.size();
       requests.add(new Message.Twalk(dirFid, fids[i], List.of(nm)));
       requests.add(new Message.Tgetattr(fids[i], P9.GETATTR_BASIC));
+      addXattrProbe(requests, fids[i]);
     }
     List<CompletableFuture<Message>> replies = client.sendAll(requests);
     IOException failure = null;
@@ -1044,6 +1064,7 @@ final class FuseOps {
             && failure == null) {
           attrs[i] = a;
           found[i] = register(dir, take.get(i).name(), fids[i], a);
+          found[i].noXattrs = noXattrs(replies.get(w0 + 2));
           continue;
         }
       } catch (IOException e) {
@@ -1076,8 +1097,16 @@ final class FuseOps {
     String name = list ? "" : name(in);
     Nodes.Node n = node(r.nodeid);
     boolean capability = name.equals(CAPABILITY);
-    if (capability && n.noCapability) {
-      throw new Errno(ENODATA, "no " + CAPABILITY + " (cached)");
+    if (n.noXattrs || capability && n.noCapability) {
+      if (list) {
+        begin(out); // an empty list: with size 0 the kernel wants the length, which is 0 too
+        if (size == 0) {
+          out.putInt(0).putInt(0);
+        }
+        send(r, out);
+        return;
+      }
+      throw new Errno(ENODATA, "no xattr " + name + " (known)");
     }
     int nf = newFid();
     long len;
@@ -1132,6 +1161,7 @@ final class FuseOps {
     if (name.equals(CAPABILITY)) {
       n.noCapability = false;
     }
+    n.noXattrs = false;
     setxattr9(n, name, value, flags);
     ok(r, out);
   }
@@ -1165,6 +1195,7 @@ final class FuseOps {
     if (name.equals(CAPABILITY)) {
       n.noCapability = false; // until the next lookup of it says otherwise
     }
+    n.noXattrs = false;
     // 9P2000.L has no Tremovexattr: Linux v9fs removes with a zero-length Txattrcreate carrying
     // XATTR_REPLACE, and the gofer follows that convention.
     setxattr9(n, name, ByteBuffer.allocate(0), XATTR_REPLACE);

@@ -53,6 +53,13 @@ final class Nodes {
      * remembered until the bridge itself sets or removes that attribute.
      */
     volatile boolean noCapability;
+    /**
+     * Known to have no extended attributes at all: the lookup that made or refreshed this node
+     * listed them (an empty Txattrwalk of the name "" in the same batch). Then every GETXATTR
+     * (security.capability before writes, overlayfs's checks of each lower file, ls's ACL probes)
+     * is answered here; cleared when the bridge sets or removes one.
+     */
+    volatile boolean noXattrs;
     /** Bumped by every write and truncate through the bridge; read-ahead data of another version is stale. */
     final java.util.concurrent.atomic.AtomicLong dataVersion = new java.util.concurrent.atomic.AtomicLong();
 
