@@ -59,8 +59,9 @@ class PodTest {
     gofer.run("create", "--bundle", b.dir().toString(), "b").ok();
     gofer.run("start", "b").ok();
 
+    // The shell creates each file before cat writes into it: wait for the bytes, not the name.
     assertThat(Host.eventually(java.time.Duration.ofSeconds(30),
-        () -> Files.exists(out.resolve("a-who")) && Files.exists(out.resolve("b-who")))).isTrue();
+        () -> nonEmpty(out.resolve("a-who")) && nonEmpty(out.resolve("b-who")))).isTrue();
     assertThat(Files.readString(out.resolve("a-who"))).isEqualTo("I am a");
     assertThat(Files.readString(out.resolve("b-who"))).isEqualTo("I am b");
     assertThat(Files.readString(out.resolve("a-root"))).contains("only-in-a").doesNotContain("only-in-b");
@@ -92,5 +93,13 @@ class PodTest {
     Burrow.Result r = gofer.run("create", "--bundle", a.dir().toString(), "orphan").failed();
     assertThat(r.errorMessage()).contains("orphan").contains("nope").contains("does not exist");
     assertThat(env.stateDir("orphan")).doesNotExist();
+  }
+
+  private static boolean nonEmpty(Path f) {
+    try {
+      return Files.size(f) > 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 }
