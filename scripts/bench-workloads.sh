@@ -7,7 +7,8 @@
 #   overlay - burrow --file-access gofer --overlay run (writes land in the sandbox's tmpfs upper;
 #             the read phase has nothing to read there, since phase a ran in another container)
 #
-#   MODES="native gofer" picks columns; BENCH_DIR (default /tmp) holds the bundle and state.
+#   MODES="native gofer" picks columns. Everything runs on a fresh ext4 in a loop file under
+#   BENCH_DIR (default /tmp); BENCH_FS=none runs in BENCH_DIR itself.
 #   scripts/bench-workloads.sh [REPEATS] [SIZE_MIB]
 #
 # Workloads (timed inside the container with /proc/uptime, so container start-up is excluded):
@@ -30,16 +31,28 @@ RUNC=${RUNC:-runc}
 [ -x "$BURROW" ] || { echo "bench-workloads.sh: $BURROW missing; build first (mvn -B -o -q install -DskipTests)" >&2; exit 1; }
 command -v "$RUNC" >/dev/null || { echo "bench-workloads.sh: runc not found (apt-get install runc)" >&2; exit 1; }
 
-work=$(mktemp -d "${BENCH_DIR:-/tmp}/bw-XXXX")
+top=$(mktemp -d "${BENCH_DIR:-/tmp}/bw-XXXX")
+work=$top
 ids=()
 cleanup() {
   for id in "${ids[@]}"; do
     "$BURROW" --root "$work/broot" delete --force "$id" >/dev/null 2>&1 || true
     "$RUNC" --root "$work/rroot" delete --force "$id" >/dev/null 2>&1 || true
   done
-  rm -rf --one-file-system "$work"
+  if [ "$work" != "$top" ]; then umount "$work" || umount -l "$work"; fi
+  rm -rf --one-file-system "$top"
 }
 trap cleanup EXIT
+# A fresh ext4 on a loop file (BENCH_FS=none: use BENCH_DIR as it is). On a long-used file system,
+# ext4's inode allocator scans past recently deleted inodes (recently_deleted() in perf), which
+# made creates up to 10x slower depending on which block group a directory landed in.
+if [ "${BENCH_FS:-ext4}" = ext4 ]; then
+  truncate -s 16G "$top/fs.img"
+  mkfs.ext4 -q -F "$top/fs.img"
+  mkdir "$top/fs"
+  mount -o loop "$top/fs.img" "$top/fs"
+  work=$top/fs
+fi
 
 bundle=$work/bundle
 mkdir -p "$bundle"
@@ -94,8 +107,8 @@ statdir() {  # $1 = dir
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR/2] + v[NR/2 + 1]) / 2 }'; }
 
-run_mode() {  # $1 = mode, $2 = phase; prints "workload seconds" lines
-  local mode=$1 phase=$2 wdir=/w/$1
+run_mode() {  # $1 = mode, $2 = phase, $3 = work dir name; prints "workload seconds" lines
+  local mode=$1 phase=$2 wdir=/w/$3
   echo "$phase" > "$bundle/rootfs/phase"; echo "$wdir" > "$bundle/rootfs/wdir"
   local id="bw-$mode-$phase-$RANDOM"
   ids+=("$id")
@@ -116,13 +129,13 @@ results=$work/results
 : > "$results"
 for rep in $(seq 1 "$REPEATS"); do
   for mode in "${modes[@]}"; do
-    wdir=$bundle/rootfs/w/$mode
-    rm -rf "$wdir"; mkdir -p "$wdir"; statdir "$wdir"
+    # A directory per run, removed only at the end: deletions would slow later creates (above).
+    wdir=$bundle/rootfs/w/$mode-$rep
+    mkdir -p "$wdir"; statdir "$wdir"
     sync; echo 3 > /proc/sys/vm/drop_caches
-    run_mode "$mode" a | sed "s/^/$mode /" >> "$results"
+    run_mode "$mode" a "$mode-$rep" | sed "s/^/$mode /" >> "$results"
     sync; echo 3 > /proc/sys/vm/drop_caches
-    run_mode "$mode" b | sed "s/^/$mode /" >> "$results"
-    rm -rf "$wdir"
+    run_mode "$mode" b "$mode-$rep" | sed "s/^/$mode /" >> "$results"
     echo "rep $rep $mode done" >&2
   done
 done
