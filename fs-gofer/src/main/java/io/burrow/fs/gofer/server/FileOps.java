@@ -30,7 +30,8 @@ final class FileOps {
   static final int MAX_FIDS = 16384;
   private static final int XATTR_SIZE_MAX = 65536;
   private static final int XATTR_REPLACE = 2;
-  private static final int POSIX_FADV_SEQUENTIAL = 2;
+  private static final int POSIX_FADV_SEQUENTIAL = 2, POSIX_FADV_WILLNEED = 3;
+  private static final int READ_AHEAD_MIN = 256 * 1024, READ_AHEAD_WINDOW = 4 << 20;
   private static final int DOTL_CREATE = 0100, DOTL_EXCL = 0200, DOTL_TRUNC = 01000, DOTL_APPEND = 02000,
       DOTL_NONBLOCK = 04000, DOTL_DSYNC = 010000, DOTL_NOATIME = 01000000, DOTL_SYNC = 04000000;
   private static final ThreadLocal<ByteBuffer> DENTS = ThreadLocal.withInitial(() ->
@@ -485,6 +486,11 @@ final class FileOps {
         throw new Errno(P9.EINVAL, "negative offset");
       }
       int n = (int) Sys.pread(fd, out, 11, count, t.offset());
+      if (n >= READ_AHEAD_MIN && f.node.fileType == Sys.S_IFREG) {
+        // A large read is part of a sequential one (the bridge reads 1 MiB pieces): have the host
+        // start reading the next pieces from disk now, while this one crosses the socket.
+        Sys.C.posix_fadvise(fd, t.offset() + n, READ_AHEAD_WINDOW, POSIX_FADV_WILLNEED);
+      }
       out.position(11 + n);
       return frameIn(out, tag, P9.RREAD, n);
     } finally {
