@@ -24,11 +24,12 @@ import org.slf4j.LoggerFactory;
  * Serves a {@link FuseMount} by translating kernel FUSE requests into 9P2000.L requests on a
  * {@link NinePClient}, so that file access in the mount goes FUSE → this bridge → 9P → gofer.
  *
- * <p>Threading: {@link Options#threads()} reader threads each poll the {@code /dev/fuse} fd (shared,
- * non-blocking) plus a wake-up eventfd, read one request, serve it with blocking 9P calls and
- * write the reply with one {@code write(2)}. So up to that many FUSE requests are in flight at
- * once, each on its own 9P tag; READDIRPLUS additionally pipelines its per-entry walks and
- * getattrs. Each reader owns two direct buffers sized from the negotiated msize, so memory is
+ * <p>Threading: {@link Options#threads()} reader threads take turns (a lock) waiting on the shared,
+ * non-blocking {@code /dev/fuse} fd (briefly polling it, then poll(2) with a wake-up eventfd);
+ * the one that reads a request gives up the turn, serves the request with blocking 9P calls (one
+ * pipelined batch per request where the gofer's ordering allows) and writes the reply with one
+ * {@code write(2)}. So up to that many FUSE requests are in flight at once, each on its own 9P
+ * tags. Each reader owns two direct buffers sized from the negotiated msize, so memory is
  * bounded by {@code threads × 2 × (max_write + 4 KiB)}.
  *
  * <p>Failure: when the 9P connection dies, the client fails every pending and later call with an

@@ -21,13 +21,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One 9P connection on a connected stream socket fd, which it owns and closes when it ends. A
- * single reader thread reads frames and hands each request to the shared worker pool, so replies
- * go out by tag in completion order; a write lock keeps reply frames whole. Tversion and Tflush
- * are handled on the reader thread.
+ * single reader thread reads frames through a {@link FrameReader} and answers the requests that
+ * only touch the served tree briefly itself, in arrival order ({@link FileOps#answerInline}),
+ * collecting their replies into one write made before it next waits; Tversion and Tflush are
+ * handled there too. Other requests go to the shared worker pool with the buffer they were read
+ * into, and their replies go out by tag in completion order. A write lock keeps reply frames whole.
  *
  * <p>Bounds: at most {@link #MAX_INFLIGHT} requests are in progress per connection (the reader
- * stops reading until one finishes), each frame is at most the negotiated msize, and every frame
- * buffer comes from a per-connection pool of at most MAX_INFLIGHT buffers. A frame whose header
+ * stops reading until one finishes), each frame is at most the negotiated msize, and the buffers
+ * handed to workers come from a per-connection pool of at most MAX_INFLIGHT buffers. A frame whose header
  * is readable but whose body is malformed gets an Rlerror; a frame whose size is out of range ends
  * the connection (its framing is lost). Nothing here affects other connections.
  */

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The file operations of one connection: its fid table and one method per request type. Called
- * concurrently by worker threads; every fid used by a request is retained for the request's
+ * concurrently by the connection's reader and worker threads; every fid used by a request is retained for the request's
  * duration. Errors are thrown as {@link Errno} carrying the Linux errno the client gets in Rlerror.
  *
  * <p>Policy decisions that keep the served tree confined live here: names are single components
