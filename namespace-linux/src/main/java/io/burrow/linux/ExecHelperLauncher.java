@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class ExecHelperLauncher implements NamespaceLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ExecHelperLauncher.class);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration DEATH_GRACE = Duration.ofSeconds(1);
 
   private final Provider<ExecHelper> helper;
   private final IdMapper idMapper;
@@ -137,8 +138,10 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
         if (n < 0 && Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR) {
           throw new IOException(Native.error("read start fifo " + gate));
         }
-        // A program that exits at once may be gone before we read its byte: read once more first.
-        if (!processes.isAlive(init) && Native.posix().read(fd, one, 1) != 1) {
+        // A program that exits at once may be gone before we read its byte; and an init seen dead
+        // can still be on its way through the gate (CI once saw the program run after that
+        // verdict): the byte gets a short grace period before the init is called dead.
+        if (!processes.isAlive(init) && !byteWithin(fd, one, DEATH_GRACE)) {
           throw new IOException("the container init (pid " + init.pid() + ") died before it could start");
         }
         if (System.nanoTime() > deadline) {
@@ -151,6 +154,18 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
     } finally {
       Native.libc().close(fd);
     }
+  }
+
+  /** Whether the fifo yields its byte within {@code grace}, polling. */
+  private static boolean byteWithin(int fd, byte[] one, Duration grace) {
+    long deadline = System.nanoTime() + grace.toNanos();
+    do {
+      if (Native.posix().read(fd, one, 1) == 1) {
+        return true;
+      }
+      sleepQuietly(5);
+    } while (System.nanoTime() < deadline);
+    return Native.posix().read(fd, one, 1) == 1;
   }
 
   private static int reap(int pid) {
