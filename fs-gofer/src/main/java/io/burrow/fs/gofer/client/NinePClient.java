@@ -65,10 +65,12 @@ public final class NinePClient implements AutoCloseable {
     try {
       Codec.encode(P9.NOTAG, new Message.Tversion(msize, P9.VERSION), b);
       sendAll(fd, b, b.position());
-      Codec.Frame f = readFrame(fd, b, b.capacity());
-      if (f == null) {
+      // The server sends nothing unasked, so nothing after Rversion is left in this reader.
+      ByteBuffer frame = new FrameReader(fd, b.capacity()).next(b.capacity());
+      if (frame == null) {
         throw new IOException("server hung up during version negotiation");
       }
+      Codec.Frame f = Codec.decode(frame, b.capacity());
       if (!(f.message() instanceof Message.Rversion rv) || !rv.version().equals(P9.VERSION)) {
         throw new IOException("server does not speak 9P2000.L: " + f.message());
       }
@@ -294,32 +296,6 @@ public final class NinePClient implements AutoCloseable {
       failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
       pending.values().forEach(p -> p.completeExceptionally(failure));
     }
-  }
-
-  /** Reads one frame into {@code buf} and decodes a private copy of it; null at EOF. */
-  private static Codec.Frame readFrame(int fd, ByteBuffer buf, int max) throws IOException, P9ProtocolException {
-    if (!readFully(fd, buf, 0, 4)) {
-      return null;
-    }
-    int size = Codec.checkSize(Integer.toUnsignedLong(buf.order(ByteOrder.LITTLE_ENDIAN).getInt(0)), max);
-    if (!readFully(fd, buf, 4, size - 4)) {
-      throw new IOException("server hung up inside a frame");
-    }
-    ByteBuffer copy = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-    copy.put(buf.duplicate().position(0).limit(size)).flip();
-    return Codec.decode(copy, max);
-  }
-
-  private static boolean readFully(int fd, ByteBuffer b, int off, int len) throws Errno {
-    int done = 0;
-    while (done < len) {
-      long n = Sys.read(fd, b, off + done, len - done);
-      if (n == 0) {
-        return false;
-      }
-      done += (int) n;
-    }
-    return true;
   }
 
   private static void sendAll(int fd, ByteBuffer b, int len) throws Errno {
