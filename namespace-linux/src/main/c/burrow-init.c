@@ -339,8 +339,10 @@ static void run_op(int op, int argc, char **argv) {
     break;
   case OP_MKFILE: {
     parent_dirs(argv[0]);
-    int fd = open(argv[0], O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0 && errno != EISDIR && errno != ELOOP) die("create %s", argv[0]);
+    /* O_EXCL: an existing target is left alone without opening it for writing, which a
+     * read-only root (a read-only gofer, a ro bind) refuses even for a file that is there. */
+    int fd = open(argv[0], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno != EEXIST && errno != EISDIR && errno != ELOOP) die("create %s", argv[0]);
     if (fd >= 0) close(fd);
     break;
   }

@@ -97,6 +97,12 @@ public final class GoferFileAccess implements FileAccess {
   public IoFiles createIoFiles(FileAccessContext ctx) throws IOException {
     Spec spec = ctx.spec();
     prepareSandboxDirectory(ctx);
+    if (spec.root != null && Boolean.TRUE.equals(spec.root.readonly) && !ctx.config().overlay()) {
+      // The gofer will refuse every write to this root, the sandbox's mount points included.
+      MountPoints.createMissing(spec, ctx.bundle(), ctx.rootfs(),
+          (int) IdMapping.hostIdOf(spec.linux == null ? null : spec.linux.uidMappings, 0),
+          (int) IdMapping.hostIdOf(spec.linux == null ? null : spec.linux.gidMappings, 0));
+    }
     List<Mount> served = ServedMounts.of(spec);
     int count = 1 + served.size();
     List<IoFile> sandboxEnds = new ArrayList<>(count);

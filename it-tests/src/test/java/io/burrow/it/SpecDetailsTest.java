@@ -1,0 +1,77 @@
+package io.burrow.it;
+
+import static io.burrow.it.ContainerTest.keyValues;
+import static io.burrow.it.ContainerTest.runIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.burrow.api.spec.Mount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Runtime-spec details that Docker and the other clients rely on, which runc gets right and a
+ * conformance run found burrow getting wrong: mount points on a read-only root, symlinked bind
+ * sources, the source of a bind in mountinfo, root propagation, and specs without a mount
+ * namespace of their own. Runs in both modes.
+ */
+@ExtendWith(BurrowExtension.class)
+class SpecDetailsTest {
+
+  /**
+   * What {@code docker run --read-only} sends: a read-only root and file binds onto
+   * /etc/resolv.conf and /etc/hosts, which the image lacks (plus a directory bind and a tmpfs on
+   * missing nested paths). As with runc, the mount points are made in the rootfs before the root
+   * turns read-only, and the root stays read-only.
+   */
+  @Test
+  void readOnlyRootWithMountsOntoPathsTheImageLacks(TestEnv env) throws Exception {
+    Path files = env.dir("files");
+    Files.writeString(files.resolve("resolv.conf"), "nameserver 192.0.2.53\n");
+    Files.writeString(files.resolve("hosts"), "192.0.2.7 peer\n");
+    Path data = env.dir("data");
+    Files.writeString(data.resolve("in.txt"), "data\n");
+    Bundle b = env.bundle();
+    assertThat(b.rootfs().resolve("etc/resolv.conf")).doesNotExist();
+    assertThat(b.rootfs().resolve("etc/hosts")).doesNotExist();
+    b.edit(s -> {
+      s.root.readonly = true;
+      s.mounts.add(new Mount("/etc/resolv.conf", "bind", files.resolve("resolv.conf").toString(),
+          new ArrayList<>(List.of("rbind", "rprivate"))));
+      s.mounts.add(new Mount("/etc/hosts", "bind", files.resolve("hosts").toString(),
+          new ArrayList<>(List.of("rbind", "ro"))));
+      s.mounts.add(new Mount("/srv/new/data", "bind", data.toString(), new ArrayList<>(List.of("rbind"))));
+      s.mounts.add(new Mount("/run/new/scratch", "tmpfs", "tmpfs", new ArrayList<>(List.of("nosuid", "size=1m"))));
+    }).shell("echo resolv $(cat /etc/resolv.conf); echo hosts $(cat /etc/hosts); echo data $(cat /srv/new/data/in.txt); "
+        + "echo x > /run/new/scratch/f && echo scratch ok; "
+        + "if touch /newfile 2>/dev/null; then echo root WRITABLE; else echo root read-only; fi");
+    Map<String, String> kv = keyValues(runIn(env, b, "ro-docker"));
+    assertThat(kv).containsEntry("resolv", "nameserver 192.0.2.53").containsEntry("hosts", "192.0.2.7 peer")
+        .containsEntry("data", "data").containsEntry("scratch", "ok").containsEntry("root", "read-only");
+    assertThat(b.rootfs().resolve("etc/resolv.conf")).as("a file mount point, as runc makes it").isRegularFile();
+    assertThat(b.rootfs().resolve("srv/new/data")).isDirectory();
+    assertThat(b.rootfs().resolve("run/new/scratch")).isDirectory();
+    assertThat(b.rootfs().resolve("newfile")).doesNotExist();
+  }
+
+  /** The mount points are made inside the rootfs even when the image's symlinks point elsewhere. */
+  @Test
+  void mountPointsOnAReadOnlyRootFollowTheImagesSymlinksInsideTheRootfs(TestEnv env) throws Exception {
+    Path outside = env.dir("outside");
+    Path data = env.dir("data");
+    Bundle b = env.bundle();
+    // An absolute link in the image means the rootfs's /etc, never the host's.
+    Files.createSymbolicLink(b.rootfs().resolve("escape"), outside);
+    b.edit(s -> {
+      s.root.readonly = true;
+      s.mounts.add(new Mount("/escape/sub", "bind", data.toString(), new ArrayList<>(List.of("rbind"))));
+    }).shell("test -d /escape/sub && echo mounted");
+    assertThat(runIn(env, b, "ro-link")).isEqualTo("mounted\n");
+    assertThat(outside.resolve("sub")).as("nothing is created outside the rootfs").doesNotExist();
+    assertThat(b.rootfs().resolve(outside.toString().substring(1)).resolve("sub")).isDirectory();
+  }
+}
