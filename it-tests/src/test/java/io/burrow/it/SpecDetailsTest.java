@@ -74,4 +74,30 @@ class SpecDetailsTest {
     assertThat(outside.resolve("sub")).as("nothing is created outside the rootfs").doesNotExist();
     assertThat(b.rootfs().resolve(outside.toString().substring(1)).resolve("sub")).isDirectory();
   }
+
+  /**
+   * Bind sources that are symlinks, as Docker's {@code --init} sends (/usr/bin/docker-init is a
+   * link to tini): the bind shows the link's target, as mount(2) follows the source.
+   */
+  @Test
+  void bindSourcesThatAreSymlinksBindTheirTargets(TestEnv env) throws Exception {
+    Path real = env.dir("real");
+    Files.writeString(real.resolve("tool"), "#!/bin/sh\necho tool ran\n");
+    Files.setPosixFilePermissions(real.resolve("tool"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path dir = Files.createDirectories(real.resolve("dir"));
+    Files.writeString(dir.resolve("in.txt"), "in the linked dir\n");
+    Path links = env.dir("links");
+    Files.createSymbolicLink(links.resolve("tool-link"), real.resolve("tool"));
+    Files.createSymbolicLink(links.resolve("tool-link2"), links.resolve("tool-link")); // a chain
+    Files.createSymbolicLink(links.resolve("dir-link"), Path.of("../real/dir")); // relative
+    Bundle b = env.bundle().edit(s -> {
+      s.mounts.add(new Mount("/sbin/tool", "bind", links.resolve("tool-link2").toString(), new ArrayList<>(List.of("bind", "ro"))));
+      s.mounts.add(new Mount("/linked", "bind", links.resolve("dir-link").toString(), new ArrayList<>(List.of("rbind"))));
+    }).shell("/sbin/tool; echo type $(stat -c %F /sbin/tool) $(stat -c %F /linked); cat /linked/in.txt; "
+        + "echo from-container > /linked/out.txt");
+    String out = runIn(env, b, "bind-links");
+    assertThat(out).contains("tool ran\n", "type regular file directory\n", "in the linked dir\n");
+    assertThat(dir.resolve("out.txt")).as("writes go to the link's target").hasContent("from-container");
+    assertThat(Files.isSymbolicLink(links.resolve("dir-link"))).as("the host's link is untouched").isTrue();
+  }
 }

@@ -173,20 +173,29 @@ public final class GoferFileAccess implements FileAccess {
     List<Path> mounted = new ArrayList<>();
     for (int i = 0; i < ioFiles.files().size(); i++) {
       Path target = work.resolve("mnt").resolve(Integer.toString(i));
-      NinePClient client = NinePClient.connect(Sys.C.dup(ioFiles.files().get(i).fd()), MSIZE);
-      int rootType = rootType(client);
-      Files.createDirectories(target.getParent());
-      if (rootType == Sys.S_IFDIR) {
-        Files.createDirectory(target);
-      } else {
-        Files.createFile(target);
+      String what = i == 0 ? "the root " + ctx.rootfs() : describe(ctx.spec(), served.get(i - 1));
+      try {
+        NinePClient client = NinePClient.connect(Sys.C.dup(ioFiles.files().get(i).fd()), MSIZE);
+        int rootType = rootType(client);
+        if (rootType != Sys.S_IFDIR && rootType != Sys.S_IFREG) {
+          throw new IOException("the gofer serves a file of type 0" + Integer.toOctalString(rootType)
+              + " there; gofer mode binds directories and regular files only (use --file-access direct)");
+        }
+        Files.createDirectories(target.getParent());
+        if (rootType == Sys.S_IFDIR) {
+          Files.createDirectory(target);
+        } else {
+          Files.createFile(target);
+        }
+        // The root is the container's own (60 s caches). A bind mount is shared with the host by
+        // definition: cache nothing, so a change made outside the container is seen at once (with
+        // AUTO_INVAL_DATA a fresh mtime also drops cached pages and the cached directory listing).
+        FuseBridge.Options options = i == 0 ? FuseBridge.Options.defaults()
+            : FuseBridge.Options.defaults().withTimeouts(java.time.Duration.ZERO, java.time.Duration.ZERO);
+        FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, options);
+      } catch (IOException e) {
+        throw new IOException("cannot mount " + what + " from its gofer: " + e.getMessage(), e);
       }
-      // The root is the container's own (60 s caches). A bind mount is shared with the host by
-      // definition: cache nothing, so a change made outside the container is seen at once (with
-      // AUTO_INVAL_DATA a fresh mtime also drops cached pages and the cached directory listing).
-      FuseBridge.Options options = i == 0 ? FuseBridge.Options.defaults()
-          : FuseBridge.Options.defaults().withTimeouts(java.time.Duration.ZERO, java.time.Duration.ZERO);
-      FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, options);
       mounted.add(target);
     }
     String root = mounted.get(0).toString();
@@ -214,6 +223,17 @@ public final class GoferFileAccess implements FileAccess {
     if (Native.libc().umount2(work.toString(), MNT_DETACH) != 0 && Native.errno() != EINVAL) {
       throw new IOException(Native.error("umount " + work));
     }
+  }
+
+  /** A served bind mount as the user wrote it: {@code mounts[i] (bind SOURCE on DESTINATION)}. */
+  private static String describe(Spec spec, Mount m) {
+    int index = -1;
+    for (int j = 0; spec.mounts != null && j < spec.mounts.size(); j++) {
+      if (spec.mounts.get(j) == m) {
+        index = j;
+      }
+    }
+    return "mounts[" + index + "] (bind " + m.source + " on " + m.destination + ")";
   }
 
   /** The file type of the served root (a directory, or a file for a bind-mounted file), asked over 9P. */

@@ -62,7 +62,8 @@ public final class FuseMount implements AutoCloseable {
       int e = Native.errno();
       Sys.close(fd);
       throw new Errno(e, "mount fuse.burrow at " + target + " (" + opts + ")"
-          + (e == EINVAL ? "; /dev/fuse must be opened in the mounting user namespace" : ""));
+          + (e == EINVAL ? " refused with EINVAL (bad options, a root type that does not fit the target, or"
+              + " /dev/fuse opened outside the mounting user namespace)" : ""));
     }
     FuseMount m = new FuseMount(target, fd);
     m.mounted = true;
