@@ -100,4 +100,27 @@ class SpecDetailsTest {
     assertThat(dir.resolve("out.txt")).as("writes go to the link's target").hasContent("from-container");
     assertThat(Files.isSymbolicLink(links.resolve("dir-link"))).as("the host's link is untouched").isTrue();
   }
+
+  /**
+   * A bind's host source is in the container's mountinfo, as with runc: direct mode shows it as
+   * the mount's root, gofer mode as the FUSE mount's source.
+   */
+  @Test
+  void mountinfoNamesTheHostSourceOfEachBind(TestEnv env) throws Exception {
+    Path data = env.dir("data");
+    Path file = env.dir("files").resolve("conf");
+    Files.writeString(file, "x\n");
+    Bundle b = env.bundle().bind("/data", data, "rw").bind("/etc/conf", file, "ro")
+        .shell("cat /proc/self/mountinfo");
+    String out = runIn(env, b, "minfo");
+    assertThat(mountinfoLine(out, "/data")).as(out).contains(" " + data.toRealPath() + " ");
+    assertThat(mountinfoLine(out, "/etc/conf")).as(out).contains(" " + file.toRealPath() + " ");
+  }
+
+  /** The /proc/self/mountinfo line whose mount point is {@code target}. */
+  static String mountinfoLine(String mountinfo, String target) {
+    return mountinfo.lines().filter(l -> l.split(" ").length > 4 && l.split(" ")[4].equals(target))
+        .reduce((first, second) -> second) // the topmost mount there
+        .orElseThrow(() -> new AssertionError("no mount on " + target + " in\n" + mountinfo)) + " ";
+  }
 }

@@ -161,8 +161,9 @@ public final class GoferFileAccess implements FileAccess {
   /**
    * Sandbox side: in the sandbox's own mount namespace, a tmpfs on {@code STATE/sandbox} holds one
    * FUSE mount per io file ({@code mnt/0} the root, {@code mnt/i} served mount i), each bridged
-   * to the gofer over 9P. With overlay, the root is an overlayfs whose upper layer lives on that
-   * tmpfs, so writes never reach the (read-only) gofer. The bridges run until the process exits.
+   * to the gofer over 9P, with the host path it serves as its mount source. With overlay, the
+   * root is an overlayfs whose upper layer lives on that tmpfs, so writes never reach the
+   * (read-only) gofer. The bridges run until the process exits.
    */
   @Override
   public MountSources mountSources(FileAccessContext ctx, IoFiles ioFiles) throws IOException {
@@ -192,7 +193,8 @@ public final class GoferFileAccess implements FileAccess {
         // AUTO_INVAL_DATA a fresh mtime also drops cached pages and the cached directory listing).
         FuseBridge.Options options = i == 0 ? FuseBridge.Options.defaults()
             : FuseBridge.Options.defaults().withTimeouts(java.time.Duration.ZERO, java.time.Duration.ZERO);
-        FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, options);
+        String source = hostSource(i == 0 ? ctx.rootfs() : ctx.bundle().resolve(served.get(i - 1).source));
+        FuseBridge.start(FuseMount.mount(source, target, device, rootType, 0, 0), client, options);
       } catch (IOException e) {
         throw new IOException("cannot mount " + what + " from its gofer: " + e.getMessage(), e);
       }
@@ -222,6 +224,18 @@ public final class GoferFileAccess implements FileAccess {
     Path work = ctx.stateDir().resolve(SANDBOX_DIR);
     if (Native.libc().umount2(work.toString(), MNT_DETACH) != 0 && Native.errno() != EINVAL) {
       throw new IOException(Native.error("umount " + work));
+    }
+  }
+
+  /**
+   * The host path a served mount comes from, as direct mode and runc show it in mountinfo: with
+   * its symlinks resolved where the sandbox may look (the path as written otherwise).
+   */
+  private static String hostSource(Path path) {
+    try {
+      return path.toRealPath().toString();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize().toString();
     }
   }
 
