@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runtime-spec details that Docker and the other clients rely on, which runc gets right and a
@@ -122,5 +124,41 @@ class SpecDetailsTest {
     return mountinfo.lines().filter(l -> l.split(" ").length > 4 && l.split(" ")[4].equals(target))
         .reduce((first, second) -> second) // the topmost mount there
         .orElseThrow(() -> new AssertionError("no mount on " + target + " in\n" + mountinfo)) + " ";
+  }
+
+  /**
+   * {@code linux.rootfsPropagation} is the container root's propagation, as the runtime-tools
+   * check sees it: bind / onto a directory, then bind another directory inside the root; with a
+   * shared root the second bind shows up in the first. runc makes the rootfs's parent mount
+   * private for pivot_root, which refuses shared mounts, and applies the propagation after it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"shared", "rshared", "slave", "private", "unbindable"})
+  void rootfsPropagationIsTheContainerRoots(String propagation, TestEnv env) {
+    Bundle b = env.bundle().edit(s -> {
+      s.linux.rootfsPropagation = propagation;
+      for (List<String> caps : List.of(s.process.capabilities.bounding, s.process.capabilities.effective,
+          s.process.capabilities.permitted)) {
+        caps.add("CAP_SYS_ADMIN");
+      }
+    }).shell("echo root $(awk '$5 == \"/\" {print $7}' /proc/self/mountinfo); mkdir -p /target /mnt/m /src && touch /src/f; "
+        + "if ! mount --rbind / /target 2>/dev/null; then echo bind refused; "
+        + "elif ! mount --bind /src /mnt/m; then echo bind failed; "
+        + "elif [ -e /target/mnt/m/f ]; then echo bind propagates; else echo bind isolated; fi");
+    Map<String, String> kv = keyValues(runIn(env, b, "prop-" + propagation));
+    switch (propagation) {
+      case "shared", "rshared" -> {
+        assertThat(kv.get("root")).as(kv.toString()).startsWith("shared:");
+        assertThat(kv.get("bind")).isEqualTo("propagates");
+      }
+      case "unbindable" -> {
+        assertThat(kv.get("root")).isEqualTo("unbindable");
+        assertThat(kv.get("bind")).isEqualTo("refused");
+      }
+      default -> {
+        assertThat(kv.get("root")).as("no propagation tag on the root: %s", kv).isEqualTo("-");
+        assertThat(kv.get("bind")).isEqualTo("isolated");
+      }
+    }
   }
 }

@@ -1,8 +1,10 @@
 package io.burrow.core.plan;
 
 import static io.burrow.core.plan.MountOptions.MS_BIND;
+import static io.burrow.core.plan.MountOptions.MS_PRIVATE;
 import static io.burrow.core.plan.MountOptions.MS_REC;
 import static io.burrow.core.plan.MountOptions.MS_REMOUNT;
+import static io.burrow.core.plan.MountOptions.MS_SHARED;
 import static io.burrow.core.plan.MountOptions.MS_SLAVE;
 
 import io.burrow.api.launch.InitPlan;
@@ -84,7 +86,16 @@ public final class InitPlanner {
       plan.op(Opcode.SETDOMAINNAME, spec.domainname);
     }
     plan.op(Opcode.OPEN_FIFO, startGate.toString());
+    long propagation = propagation(spec.linux.rootfsPropagation);
+    if ((propagation & MS_SHARED) != 0) {
+      // pivot_root refuses a shared current root too; it is detached right after the pivot.
+      plan.mount("", "/", "", MS_PRIVATE, "");
+    }
     plan.op(Opcode.PIVOT_ROOT, sources.root());
+    if (spec.linux.rootfsPropagation != null && !spec.linux.rootfsPropagation.isEmpty()) {
+      // As runc: the spec's propagation is the container root's, applied once it is the root.
+      plan.mount("", "/", "", propagation, "");
+    }
     afterPivot(spec, plan);
     try {
       process(spec.process, plan);
@@ -152,6 +163,9 @@ public final class InitPlanner {
     Spec spec = bundle.spec();
     long propagation = propagation(spec.linux.rootfsPropagation);
     plan.mount("", "/", "", propagation, "");
+    // As runc's rootfsParentMountPrivate: pivot_root refuses a new root whose parent mount is
+    // shared (rootfsPropagation shared), and the bind below must not propagate out of the namespace.
+    plan.op(Opcode.PRIVATE_PARENT, sources.root());
     plan.mount(sources.root(), sources.root(), "", MS_BIND | MS_REC, "");
     List<Mount> mounts = spec.mounts == null ? List.of() : spec.mounts;
     boolean devMounted = false;

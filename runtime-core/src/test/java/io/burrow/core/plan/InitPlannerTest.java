@@ -15,6 +15,7 @@ import static io.burrow.api.launch.Opcode.MOUNT;
 import static io.burrow.api.launch.Opcode.NO_NEW_PRIVS;
 import static io.burrow.api.launch.Opcode.OPEN_FIFO;
 import static io.burrow.api.launch.Opcode.PIVOT_ROOT;
+import static io.burrow.api.launch.Opcode.PRIVATE_PARENT;
 import static io.burrow.api.launch.Opcode.READONLY;
 import static io.burrow.api.launch.Opcode.READY;
 import static io.burrow.api.launch.Opcode.REMOUNT_RO;
@@ -67,7 +68,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InitPlannerTest {
   private static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32;
-  private static final long MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+  private static final long MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
   private static final long MS_STRICTATIME = 1 << 24;
   private static final int CLONE_NEWNS = 0x00020000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000;
   private static final int CLONE_NEWNET = 0x40000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUTS = 0x04000000;
@@ -184,6 +185,7 @@ class InitPlannerTest {
         op(UNSHARE, CLONE_NEWNS | CLONE_NEWPID),
         op(FORK),
         mount("", "/", "", MS_SLAVE | MS_REC, ""),
+        op(PRIVATE_PARENT, rootfs),
         mount(rootfs.toString(), rootfs.toString(), "", MS_BIND | MS_REC, ""),
         op(OPEN_FIFO, gate),
         op(PIVOT_ROOT, rootfs),
@@ -416,6 +418,19 @@ class InitPlannerTest {
   void rootfsPropagationIsApplied() throws Exception {
     InitPlan plan = plan(minimalWith("", "\"rootfsPropagation\": \"rprivate\""));
     assertThat(plan.ops().get(2)).isEqualTo(mount("", "/", "", MS_PRIVATE | MS_REC, ""));
+    // As runc: again on the new root once it is the root.
+    assertThat(plan.ops().get(index(plan, op(PIVOT_ROOT, rootfs)) + 1)).isEqualTo(mount("", "/", "", MS_PRIVATE | MS_REC, ""));
+  }
+
+  @Test
+  void aSharedRootPropagationPivotsFromPrivateMountsAndIsAppliedAfterThePivot() throws Exception {
+    InitPlan plan = plan(minimalWith("", "\"rootfsPropagation\": \"shared\""));
+    int pivot = index(plan, op(PIVOT_ROOT, rootfs));
+    // pivot_root refuses a shared parent of the new root and a shared current root.
+    assertThat(index(plan, op(PRIVATE_PARENT, rootfs)))
+        .isLessThan(index(plan, mount(rootfs.toString(), rootfs.toString(), "", MS_BIND | MS_REC, "")));
+    assertThat(plan.ops().get(pivot - 1)).isEqualTo(mount("", "/", "", MS_PRIVATE, ""));
+    assertThat(plan.ops().get(pivot + 1)).isEqualTo(mount("", "/", "", MS_SHARED, ""));
   }
 
   @Test
