@@ -161,4 +161,67 @@ class SpecDetailsTest {
       }
     }
   }
+
+  /** Whether this run of the suite is the direct-mode one (see it-tests/pom.xml). */
+  private static boolean directMode() {
+    return List.of(System.getProperty("burrow.it.globalFlags", "").trim().split("\\s+")).contains("direct");
+  }
+
+  /**
+   * A spec without a mount namespace shares the runtime's, as the runtime-spec says of any
+   * namespace not listed. Direct mode runs it as runc does (mounts in that namespace, then
+   * chroot), and leaves none of those mounts behind (the leak check looks); gofer mode refuses
+   * it, saying why.
+   */
+  @Test
+  void withoutAMountNamespaceTheContainerSharesTheRuntimes(TestEnv env) throws Exception {
+    Path data = env.dir("data");
+    Files.writeString(data.resolve("in.txt"), "shared ns\n");
+    Bundle b = env.bundle().bind("/data", data, "ro").edit(s -> {
+      s.linux.namespaces.removeIf(n -> "mount".equals(n.type));
+      s.root.readonly = true;
+    }).shell("echo mnt $(readlink /proc/self/ns/mnt); echo data $(cat /data/in.txt); "
+        + "echo procs $(test -r /proc/self/status && echo yes); echo devnull $(echo x > /dev/null && echo ok); "
+        + "if touch /newfile 2>/dev/null; then echo root WRITABLE; else echo root read-only; fi");
+    if (!directMode()) {
+      Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "nomnt").failed();
+      assertThat(r.errorMessage()).contains("linux.namespaces", "gofer mode needs a new mount namespace", "FUSE",
+          "--file-access direct");
+      return;
+    }
+    Map<String, String> kv = keyValues(runIn(env, b, "nomnt"));
+    assertThat(kv.get("mnt")).as(kv.toString()).isEqualTo(Host.selfNs("mnt"));
+    assertThat(kv).containsEntry("data", "shared ns").containsEntry("procs", "yes").containsEntry("devnull", "ok")
+        .containsEntry("root", "read-only");
+    assertThat(b.rootfs().resolve("newfile")).doesNotExist();
+    assertThat(Host.sh("sh", "-c", "grep -c " + env.base() + " /proc/self/mountinfo || true").ok().output().trim())
+        .as("no mount of the container is left in the host's namespace").isEqualTo("0");
+  }
+
+  /**
+   * A spec that joins a mount namespace by path (runtime-tools' linux_ns_path joins one that
+   * {@code unshare --mount} made): direct mode runs the container in it, as runc does; gofer
+   * mode refuses it, saying why.
+   */
+  @Test
+  void joiningAMountNamespaceByPath(TestEnv env) {
+    java.lang.Process holder = env.startHelper("unshare", "--mount", "sleep", "1000");
+    long hp = holder.pid();
+    assertThat(Host.eventually(java.time.Duration.ofSeconds(10),
+        () -> Host.ns(hp, "mnt").isPresent() && !Host.ns(hp, "mnt").get().equals(Host.selfNs("mnt"))
+            && Host.cmdline(hp).startsWith("sleep")))
+        .as("helper %d entered its own mount namespace", hp).isTrue();
+    String wanted = Host.ns(hp, "mnt").orElseThrow();
+    Bundle b = env.bundle().edit(s -> s.linux.namespaces.stream().filter(n -> "mount".equals(n.type))
+        .forEach(n -> n.path = "/proc/" + hp + "/ns/mnt"))
+        .shell("echo mnt $(readlink /proc/self/ns/mnt); echo procs $(test -r /proc/self/status && echo yes)");
+    if (!directMode()) {
+      Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "joinmnt").failed();
+      assertThat(r.errorMessage()).contains("gofer mode needs a new mount namespace", "joining /proc/" + hp + "/ns/mnt");
+      return;
+    }
+    Map<String, String> kv = keyValues(runIn(env, b, "joinmnt"));
+    assertThat(kv.get("mnt")).as(kv.toString()).isEqualTo(wanted);
+    assertThat(kv.get("procs")).isEqualTo("yes");
+  }
 }

@@ -96,6 +96,7 @@ public final class GoferFileAccess implements FileAccess {
   @Override
   public IoFiles createIoFiles(FileAccessContext ctx) throws IOException {
     Spec spec = ctx.spec();
+    requireNewMountNamespace(ctx);
     prepareSandboxDirectory(ctx);
     if (spec.root != null && Boolean.TRUE.equals(spec.root.readonly) && !ctx.config().overlay()) {
       // The gofer will refuse every write to this root, the sandbox's mount points included.
@@ -133,6 +134,25 @@ public final class GoferFileAccess implements FileAccess {
       if (!ok) {
         sandboxEnds.forEach(IoFile::close);
       }
+    }
+  }
+
+  /**
+   * Refuses a spec that shares the runtime's mount namespace or joins one: the container's root is
+   * a FUSE mount that exists only in the sandbox's own mount namespace, so it cannot live in
+   * another one. Direct mode runs such specs, as runc does.
+   */
+  private static void requireNewMountNamespace(FileAccessContext ctx) throws IOException {
+    Spec spec = ctx.spec();
+    List<io.burrow.api.spec.Linux.Namespace> namespaces =
+        spec.linux == null || spec.linux.namespaces == null ? List.of() : spec.linux.namespaces;
+    java.util.Optional<io.burrow.api.spec.Linux.Namespace> mount = namespaces.stream()
+        .filter(n -> NamespaceType.MOUNT.specName().equals(n.type)).findFirst();
+    if (mount.isEmpty() || (mount.get().path != null && !mount.get().path.isEmpty())) {
+      throw new IOException(ctx.bundle().resolve("config.json") + ": linux.namespaces: gofer mode needs a new mount"
+          + " namespace (type mount, no path), not " + (mount.isEmpty() ? "none" : "joining " + mount.get().path)
+          + ": the container's root is a FUSE mount that exists only in the sandbox's own mount namespace;"
+          + " run it with --file-access direct to share or join one");
     }
   }
 

@@ -3,6 +3,7 @@ package io.burrow.core.plan;
 import static io.burrow.api.launch.Opcode.CAPS;
 import static io.burrow.api.launch.Opcode.CAPS_BOUNDING;
 import static io.burrow.api.launch.Opcode.CHDIR;
+import static io.burrow.api.launch.Opcode.CHROOT;
 import static io.burrow.api.launch.Opcode.ENV;
 import static io.burrow.api.launch.Opcode.EXEC;
 import static io.burrow.api.launch.Opcode.FORK;
@@ -77,12 +78,14 @@ class InitPlannerTest {
   private Path bundleDir;
   private Path rootfs;
   private Path gate;
+  private Path stateDir;
 
   @BeforeEach
   void dirs() throws IOException {
     bundleDir = Files.createDirectories(tmp.resolve("bundle"));
     rootfs = Files.createDirectories(bundleDir.resolve("rootfs"));
-    gate = tmp.resolve("state/start");
+    stateDir = tmp.resolve("state");
+    gate = stateDir.resolve("start");
   }
 
   private Spec spec(String json) throws Exception {
@@ -127,7 +130,7 @@ class InitPlannerTest {
   }
 
   private InitPlan plan(Spec spec, Map<Mount, String> binds) throws ContainerException {
-    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), gate, false);
+    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), stateDir, gate, false);
   }
 
   private static Op op(Opcode opcode, Object... args) {
@@ -420,6 +423,29 @@ class InitPlannerTest {
     assertThat(plan.ops().get(2)).isEqualTo(mount("", "/", "", MS_PRIVATE | MS_REC, ""));
     // As runc: again on the new root once it is the root.
     assertThat(plan.ops().get(index(plan, op(PIVOT_ROOT, rootfs)) + 1)).isEqualTo(mount("", "/", "", MS_PRIVATE | MS_REC, ""));
+  }
+
+  /** As runc without a mount namespace: mounts in the runtime's namespace, then chroot; here under the state directory. */
+  @Test
+  void withoutAMountNamespaceTheRootIsAssembledUnderTheStateDirectoryAndChrooted() throws Exception {
+    InitPlan plan = plan(minimalWith("\"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}]",
+        "\"namespaces\": [{\"type\": \"pid\"}], \"rootfsPropagation\": \"shared\""));
+    String root = stateDir.resolve("rootfs").toString();
+    assertThat(plan.ops()).contains(op(UNSHARE, CLONE_NEWPID), op(MKDIRS, root, 448),
+        mount(rootfs.toString(), root, "", MS_BIND | MS_REC, ""), mount("proc", root + "/proc", "proc", 0, ""),
+        op(CHROOT, root));
+    assertThat(plan.ops()).as("the runtime's namespace keeps its propagation and its root")
+        .noneMatch(o -> o.opcode() == PIVOT_ROOT || o.opcode() == PRIVATE_PARENT)
+        .noneMatch(o -> o.opcode() == MOUNT && o.args().get(1).equals("/"));
+    assertThat(index(plan, op(CHROOT, root))).isGreaterThan(index(plan, mount("proc", root + "/proc", "proc", 0, "")));
+  }
+
+  /** As runc with a joined mount namespace: pivot_root in it. */
+  @Test
+  void aJoinedMountNamespaceIsEnteredAndPivotedIn() throws Exception {
+    InitPlan plan = plan(minimalWith("", "\"namespaces\": [{\"type\": \"mount\", \"path\": \"/proc/self/ns/mnt\"}]"));
+    assertThat(index(plan, op(SETNS, "/proc/self/ns/mnt", CLONE_NEWNS))).isLessThan(index(plan, op(PIVOT_ROOT, rootfs)));
+    assertThat(plan.ops()).contains(op(UNSHARE, 0));
   }
 
   @Test
