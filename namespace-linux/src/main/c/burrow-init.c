@@ -47,14 +47,15 @@ enum {
   OP_MKNOD, OP_PIVOT_ROOT, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_MASK, OP_READONLY,
   OP_REMOUNT_RO, OP_CHDIR, OP_RLIMIT, OP_SETSID, OP_OPEN_FIFO, OP_NO_NEW_PRIVS, OP_CAPS_BOUNDING,
   OP_CAPS, OP_SETGROUPS, OP_SETGID, OP_SETUID, OP_UMASK, OP_ENV, OP_RESOLVE_EXEC, OP_READY,
-  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG
+  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG, OP_PRIVATE_PARENT, OP_CHROOT
 };
 
 static const char *op_names[] = {
   "?", "SETNS", "UNSHARE", "MAP_IDS", "FORK", "MOUNT", "MKDIRS", "MKFILE", "SYMLINK", "MKNOD",
   "PIVOT_ROOT", "SETHOSTNAME", "SETDOMAINNAME", "WRITE_FILE", "MASK", "READONLY", "REMOUNT_RO",
   "CHDIR", "RLIMIT", "SETSID", "OPEN_FIFO", "NO_NEW_PRIVS", "CAPS_BOUNDING", "CAPS", "SETGROUPS",
-  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG"
+  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG",
+  "PRIVATE_PARENT", "CHROOT"
 };
 
 static int sync_fd = -1;
@@ -210,6 +211,24 @@ static void do_pivot_root(const char *root) {
   close(newroot);
 }
 
+/*
+ * The mount that holds path, made private: MS_PRIVATE on path, and while that says EINVAL (not a
+ * mount point) on its parent, up to /. As runc's rootfsParentMountPrivate: pivot_root refuses a
+ * new root whose parent mount is shared, and a bind of the rootfs must not propagate out.
+ */
+static void make_parent_private(const char *path) {
+  char p[PATH_MAX];
+  if (snprintf(p, sizeof p, "%s", path) >= (int) sizeof p) { errno = ENAMETOOLONG; die("%s", path); }
+  for (;;) {
+    if (mount(NULL, p, NULL, MS_PRIVATE, NULL) == 0) return;
+    if (errno != EINVAL || strcmp(p, "/") == 0) die("make the mount of %s private at %s", path, p);
+    char *slash = strrchr(p, '/');
+    if (slash == p) p[1] = '\0';
+    else if (slash != NULL) *slash = '\0';
+    else { errno = EINVAL; die("%s is not absolute", path); }
+  }
+}
+
 static void do_mask(const char *path) {
   struct stat st;
   if (stat(path, &st) < 0) {
@@ -306,7 +325,7 @@ static void do_fork(void) {
 }
 
 static void run_op(int op, int argc, char **argv) {
-  cur_op = (op > 0 && op <= OP_PDEATHSIG) ? op_names[op] : "unknown";
+  cur_op = (op > 0 && op <= OP_CHROOT) ? op_names[op] : "unknown";
   errno = 0;
   switch (op) {
   case OP_SETNS: {
@@ -339,8 +358,10 @@ static void run_op(int op, int argc, char **argv) {
     break;
   case OP_MKFILE: {
     parent_dirs(argv[0]);
-    int fd = open(argv[0], O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0 && errno != EISDIR && errno != ELOOP) die("create %s", argv[0]);
+    /* O_EXCL: an existing target is left alone without opening it for writing, which a
+     * read-only root (a read-only gofer, a ro bind) refuses even for a file that is there. */
+    int fd = open(argv[0], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno != EEXIST && errno != EISDIR && errno != ELOOP) die("create %s", argv[0]);
     if (fd >= 0) close(fd);
     break;
   }
@@ -465,6 +486,18 @@ static void run_op(int op, int argc, char **argv) {
   case OP_PDEATHSIG:
     if (prctl(PR_SET_PDEATHSIG, (unsigned long) parse_ll(argv[0]), 0, 0, 0) < 0) die("pdeathsig");
     break;
+  case OP_PRIVATE_PARENT:
+    make_parent_private(argv[0]);
+    break;
+  case OP_CHROOT: {
+    int dir = open(argv[0], O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (dir < 0) die("open %s", argv[0]);
+    if (fchdir(dir) < 0) die("chdir %s", argv[0]);
+    if (chroot(".") < 0) die("chroot %s", argv[0]);
+    if (chdir("/") < 0) die("chdir /");
+    close(dir);
+    break;
+  }
   default:
     errno = EINVAL;
     die("unknown opcode %d", op);

@@ -220,6 +220,7 @@ public final class Container implements AutoCloseable {
       stop("sandbox", record.sandbox(), errors);
     }
     stop("file server", record.fileServer(), errors);
+    releaseFiles(errors);
     if (record.status() != Status.STOPPED) {
       try {
         save(record.withStatus(Status.STOPPED));
@@ -228,6 +229,30 @@ public final class Container implements AutoCloseable {
       }
     }
     return errors;
+  }
+
+  /**
+   * Lets the file access undo what it holds in this namespace for the container: in direct mode
+   * the root of a container that shares the runtime's mount namespace. A pod's child is the
+   * sandbox's to release.
+   */
+  private void releaseFiles(List<String> errors) {
+    if (record.podSandboxId() != null || lock == null) {
+      return;
+    }
+    Spec spec;
+    try {
+      spec = loadSpec();
+    } catch (ContainerException e) {
+      spec = new Spec(); // the bundle is gone; release needs only the state directory
+    }
+    try {
+      FileAccess fileAccess = services.fileAccess().select(record.fileAccess());
+      fileAccess.release(new FileAccessContext(id(), spec, Path.of(record.bundle()), Path.of(record.rootfs()), lock.dir(),
+          services.config(), services.burrowCommand(), services.launcher()));
+    } catch (IOException | ContainerException | RuntimeException e) {
+      errors.add("cannot release the container's files: " + e.getMessage());
+    }
   }
 
   private void stop(String what, ProcessId process, List<String> errors) {

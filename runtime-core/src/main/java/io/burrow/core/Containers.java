@@ -149,7 +149,7 @@ public final class Containers {
       throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
-    InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed);
+    InitPlan plan = InitPlanner.plan(bundle, sources, context.stateDir(), startGate, sandboxed);
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
         nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files()));

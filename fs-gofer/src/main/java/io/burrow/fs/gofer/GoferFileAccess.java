@@ -96,7 +96,14 @@ public final class GoferFileAccess implements FileAccess {
   @Override
   public IoFiles createIoFiles(FileAccessContext ctx) throws IOException {
     Spec spec = ctx.spec();
+    requireNewMountNamespace(ctx);
     prepareSandboxDirectory(ctx);
+    if (spec.root != null && Boolean.TRUE.equals(spec.root.readonly) && !ctx.config().overlay()) {
+      // The gofer will refuse every write to this root, the sandbox's mount points included.
+      MountPoints.createMissing(spec, ctx.bundle(), ctx.rootfs(),
+          (int) IdMapping.hostIdOf(spec.linux == null ? null : spec.linux.uidMappings, 0),
+          (int) IdMapping.hostIdOf(spec.linux == null ? null : spec.linux.gidMappings, 0));
+    }
     List<Mount> served = ServedMounts.of(spec);
     int count = 1 + served.size();
     List<IoFile> sandboxEnds = new ArrayList<>(count);
@@ -131,6 +138,25 @@ public final class GoferFileAccess implements FileAccess {
   }
 
   /**
+   * Refuses a spec that shares the runtime's mount namespace or joins one: the container's root is
+   * a FUSE mount that exists only in the sandbox's own mount namespace, so it cannot live in
+   * another one. Direct mode runs such specs, as runc does.
+   */
+  private static void requireNewMountNamespace(FileAccessContext ctx) throws IOException {
+    Spec spec = ctx.spec();
+    List<io.burrow.api.spec.Linux.Namespace> namespaces =
+        spec.linux == null || spec.linux.namespaces == null ? List.of() : spec.linux.namespaces;
+    java.util.Optional<io.burrow.api.spec.Linux.Namespace> mount = namespaces.stream()
+        .filter(n -> NamespaceType.MOUNT.specName().equals(n.type)).findFirst();
+    if (mount.isEmpty() || (mount.get().path != null && !mount.get().path.isEmpty())) {
+      throw new IOException(ctx.bundle().resolve("config.json") + ": linux.namespaces: gofer mode needs a new mount"
+          + " namespace (type mount, no path), not " + (mount.isEmpty() ? "none" : "joining " + mount.get().path)
+          + ": the container's root is a FUSE mount that exists only in the sandbox's own mount namespace;"
+          + " run it with --file-access direct to share or join one");
+    }
+  }
+
+  /**
    * Makes what the sandbox cannot make itself, since it runs as the container's root: the
    * mount point of its tmpfs and, when that root is not host root, a private {@code /dev/fuse}
    * node it may open (the device must be opened inside the sandbox's user namespace).
@@ -155,8 +181,9 @@ public final class GoferFileAccess implements FileAccess {
   /**
    * Sandbox side: in the sandbox's own mount namespace, a tmpfs on {@code STATE/sandbox} holds one
    * FUSE mount per io file ({@code mnt/0} the root, {@code mnt/i} served mount i), each bridged
-   * to the gofer over 9P. With overlay, the root is an overlayfs whose upper layer lives on that
-   * tmpfs, so writes never reach the (read-only) gofer. The bridges run until the process exits.
+   * to the gofer over 9P, with the host path it serves as its mount source. With overlay, the
+   * root is an overlayfs whose upper layer lives on that tmpfs, so writes never reach the
+   * (read-only) gofer. The bridges run until the process exits.
    */
   @Override
   public MountSources mountSources(FileAccessContext ctx, IoFiles ioFiles) throws IOException {
@@ -167,20 +194,30 @@ public final class GoferFileAccess implements FileAccess {
     List<Path> mounted = new ArrayList<>();
     for (int i = 0; i < ioFiles.files().size(); i++) {
       Path target = work.resolve("mnt").resolve(Integer.toString(i));
-      NinePClient client = NinePClient.connect(Sys.C.dup(ioFiles.files().get(i).fd()), MSIZE);
-      int rootType = rootType(client);
-      Files.createDirectories(target.getParent());
-      if (rootType == Sys.S_IFDIR) {
-        Files.createDirectory(target);
-      } else {
-        Files.createFile(target);
+      String what = i == 0 ? "the root " + ctx.rootfs() : describe(ctx.spec(), served.get(i - 1));
+      try {
+        NinePClient client = NinePClient.connect(Sys.C.dup(ioFiles.files().get(i).fd()), MSIZE);
+        int rootType = rootType(client);
+        if (rootType != Sys.S_IFDIR && rootType != Sys.S_IFREG) {
+          throw new IOException("the gofer serves a file of type 0" + Integer.toOctalString(rootType)
+              + " there; gofer mode binds directories and regular files only (use --file-access direct)");
+        }
+        Files.createDirectories(target.getParent());
+        if (rootType == Sys.S_IFDIR) {
+          Files.createDirectory(target);
+        } else {
+          Files.createFile(target);
+        }
+        // The root is the container's own (60 s caches). A bind mount is shared with the host by
+        // definition: cache nothing, so a change made outside the container is seen at once (with
+        // AUTO_INVAL_DATA a fresh mtime also drops cached pages and the cached directory listing).
+        FuseBridge.Options options = i == 0 ? FuseBridge.Options.defaults()
+            : FuseBridge.Options.defaults().withTimeouts(java.time.Duration.ZERO, java.time.Duration.ZERO);
+        String source = hostSource(i == 0 ? ctx.rootfs() : ctx.bundle().resolve(served.get(i - 1).source));
+        FuseBridge.start(FuseMount.mount(source, target, device, rootType, 0, 0), client, options);
+      } catch (IOException e) {
+        throw new IOException("cannot mount " + what + " from its gofer: " + e.getMessage(), e);
       }
-      // The root is the container's own (60 s caches). A bind mount is shared with the host by
-      // definition: cache nothing, so a change made outside the container is seen at once (with
-      // AUTO_INVAL_DATA a fresh mtime also drops cached pages and the cached directory listing).
-      FuseBridge.Options options = i == 0 ? FuseBridge.Options.defaults()
-          : FuseBridge.Options.defaults().withTimeouts(java.time.Duration.ZERO, java.time.Duration.ZERO);
-      FuseBridge.start(FuseMount.mount(target, device, rootType, 0, 0), client, options);
       mounted.add(target);
     }
     String root = mounted.get(0).toString();
@@ -208,6 +245,29 @@ public final class GoferFileAccess implements FileAccess {
     if (Native.libc().umount2(work.toString(), MNT_DETACH) != 0 && Native.errno() != EINVAL) {
       throw new IOException(Native.error("umount " + work));
     }
+  }
+
+  /**
+   * The host path a served mount comes from, as direct mode and runc show it in mountinfo: with
+   * its symlinks resolved where the sandbox may look (the path as written otherwise).
+   */
+  private static String hostSource(Path path) {
+    try {
+      return path.toRealPath().toString();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize().toString();
+    }
+  }
+
+  /** A served bind mount as the user wrote it: {@code mounts[i] (bind SOURCE on DESTINATION)}. */
+  private static String describe(Spec spec, Mount m) {
+    int index = -1;
+    for (int j = 0; spec.mounts != null && j < spec.mounts.size(); j++) {
+      if (spec.mounts.get(j) == m) {
+        index = j;
+      }
+    }
+    return "mounts[" + index + "] (bind " + m.source + " on " + m.destination + ")";
   }
 
   /** The file type of the served root (a directory, or a file for a bind-mounted file), asked over 9P. */

@@ -97,7 +97,13 @@ class GoferFileAccessTest {
     s.mounts = List.of(new Mount("/proc", "proc", "proc", List.of()),
         new Mount("/data", "bind", data.toString(), List.of("rbind", "ro")),
         new Mount("/tmp", "tmpfs", "tmpfs", List.of()));
-    s.linux = linux;
+    // Gofer mode needs the container in a new mount namespace.
+    s.linux = linux == null ? new Linux() : linux;
+    List<Linux.Namespace> namespaces = new java.util.ArrayList<>(s.linux.namespaces == null ? List.of() : s.linux.namespaces);
+    if (namespaces.stream().noneMatch(n -> "mount".equals(n.type))) {
+      namespaces.add(new Linux.Namespace("mount", null));
+    }
+    s.linux.namespaces = namespaces;
     return s;
   }
 

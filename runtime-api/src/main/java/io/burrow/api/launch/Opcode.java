@@ -72,7 +72,14 @@ public enum Opcode {
   /** argv...: execve(2) the resolved program. */
   EXEC(32, -1),
   /** signal: prctl(PR_SET_PDEATHSIG), so the init dies with the sandbox that started it. */
-  PDEATHSIG(33, 1);
+  PDEATHSIG(33, 1),
+  /**
+   * path: make the mount that holds path private (MS_PRIVATE on path, or on its nearest parent
+   * that is a mount point), as runc's rootfsParentMountPrivate before it binds the rootfs.
+   */
+  PRIVATE_PARENT(34, 1),
+  /** newroot: chroot(2) into newroot, for a container that has no mount namespace of its own. */
+  CHROOT(35, 1);
 
   private final int code;
   private final int arity;

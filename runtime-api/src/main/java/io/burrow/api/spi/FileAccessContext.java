@@ -28,4 +28,12 @@ public record FileAccessContext(
     Path stateDir,
     Config config,
     List<String> burrowCommand,
-    NamespaceLauncher launcher) {}
+    NamespaceLauncher launcher) {
+
+  /**
+   * Under {@link #stateDir}: where the root of a container that shares the runtime's mount
+   * namespace (no {@code mount} in {@code linux.namespaces}) is put together. Its mounts live in
+   * the runtime's namespace, so the direct file access detaches this directory on release.
+   */
+  public static final String SHARED_NAMESPACE_ROOT = "rootfs";
+}

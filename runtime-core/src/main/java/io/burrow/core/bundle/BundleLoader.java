@@ -84,8 +84,6 @@ public final class BundleLoader {
             "namespace " + ns.path + " does not exist");
       }
     }
-    require(seen.contains(NamespaceType.MOUNT) && pathOf(namespaces, NamespaceType.MOUNT) == null, where,
-        "linux.namespaces", "burrow needs a new mount namespace (type mount, no path)");
     if (spec.hostname != null && !spec.hostname.isEmpty()) {
       require(seen.contains(NamespaceType.UTS), where, "hostname", "needs a private uts namespace");
     }

@@ -1,8 +1,10 @@
 package io.burrow.core.plan;
 
 import static io.burrow.core.plan.MountOptions.MS_BIND;
+import static io.burrow.core.plan.MountOptions.MS_PRIVATE;
 import static io.burrow.core.plan.MountOptions.MS_REC;
 import static io.burrow.core.plan.MountOptions.MS_REMOUNT;
+import static io.burrow.core.plan.MountOptions.MS_SHARED;
 import static io.burrow.core.plan.MountOptions.MS_SLAVE;
 
 import io.burrow.api.launch.InitPlan;
@@ -12,6 +14,7 @@ import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spec.Process;
 import io.burrow.api.spec.Spec;
+import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.Signals;
 import io.burrow.core.ContainerException;
@@ -53,12 +56,15 @@ public final class InitPlanner {
 
   /**
    * @param sources where the root and the served bind mounts come from
+   * @param stateDir the container's state directory; a container that shares the runtime's mount
+   *     namespace (no {@code mount} in {@code linux.namespaces}) gets its root at {@link
+   *     FileAccessContext#SHARED_NAMESPACE_ROOT} there, which {@code delete} detaches
    * @param startGate the fifo the init blocks on until {@code start}
    * @param sandboxed whether the plan runs in a sandbox process started with {@link #sandboxPlan},
    *     which has joined the spec's namespaces and user namespace already; the init then dies
    *     with the sandbox
    */
-  public static InitPlan plan(Bundle bundle, MountSources sources, Path startGate, boolean sandboxed)
+  public static InitPlan plan(Bundle bundle, MountSources sources, Path stateDir, Path startGate, boolean sandboxed)
       throws ContainerException {
     Spec spec = bundle.spec();
     InitPlan.Builder plan = InitPlan.builder();
@@ -75,8 +81,14 @@ public final class InitPlanner {
       plan.op(Opcode.PDEATHSIG, Integer.toString(Signals.SIGKILL));
     }
     boolean userNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.USER.specName().equals(ns.type));
+    // As runc: a new or joined mount namespace gets the rootfs bound onto itself and pivot_root;
+    // without one the mounts happen in the runtime's namespace and the init chroots. Unlike runc,
+    // which mounts over the bundle's rootfs there and leaves the mounts behind, burrow assembles
+    // that root under the state directory, so that delete can detach it all at once.
+    boolean mountNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.MOUNT.specName().equals(ns.type));
+    String root = mountNs ? sources.root() : stateDir.resolve(FileAccessContext.SHARED_NAMESPACE_ROOT).toString();
     try {
-      rootfs(bundle, sources, userNs, plan);
+      rootfs(bundle, sources, root, mountNs, userNs, plan);
     } catch (IOException e) {
       throw new ContainerException("cannot plan the root filesystem of " + bundle.rootfs() + ": " + e.getMessage(), e);
     }
@@ -87,7 +99,20 @@ public final class InitPlanner {
       plan.op(Opcode.SETDOMAINNAME, spec.domainname);
     }
     plan.op(Opcode.OPEN_FIFO, startGate.toString());
-    plan.op(Opcode.PIVOT_ROOT, sources.root());
+    if (mountNs) {
+      long propagation = propagation(spec.linux.rootfsPropagation);
+      if ((propagation & MS_SHARED) != 0) {
+        // pivot_root refuses a shared current root too; it is detached right after the pivot.
+        plan.mount("", "/", "", MS_PRIVATE, "");
+      }
+      plan.op(Opcode.PIVOT_ROOT, root);
+      if (spec.linux.rootfsPropagation != null && !spec.linux.rootfsPropagation.isEmpty()) {
+        // As runc: the spec's propagation is the container root's, applied once it is the root.
+        plan.mount("", "/", "", propagation, "");
+      }
+    } else {
+      plan.op(Opcode.CHROOT, root);
+    }
     afterPivot(spec, plan);
     try {
       process(spec.process, plan);
@@ -158,21 +183,30 @@ public final class InitPlanner {
    * Where a container path lands in the root the init pivots into: resolved with the rootfs's own
    * symlinks (the served root may not be readable here), then placed under {@code sources.root()}.
    */
-  private static String inRoot(Bundle bundle, MountSources sources, String containerPath) throws IOException {
+  private static String inRoot(Bundle bundle, String root, String containerPath) throws IOException {
     Path resolved = SecureJoin.join(bundle.rootfs(), containerPath);
-    return Path.of(sources.root()).resolve(bundle.rootfs().relativize(resolved)).toString();
+    return Path.of(root).resolve(bundle.rootfs().relativize(resolved)).toString();
   }
 
-  private static void rootfs(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
-      throws IOException, ContainerException {
+  /** Puts the container's root filesystem together at {@code root}. */
+  private static void rootfs(Bundle bundle, MountSources sources, String root, boolean mountNs, boolean userNs,
+      InitPlan.Builder plan) throws IOException, ContainerException {
     Spec spec = bundle.spec();
-    long propagation = propagation(spec.linux.rootfsPropagation);
-    plan.mount("", "/", "", propagation, "");
-    plan.mount(sources.root(), sources.root(), "", MS_BIND | MS_REC, "");
+    if (mountNs) {
+      long propagation = propagation(spec.linux.rootfsPropagation);
+      plan.mount("", "/", "", propagation, "");
+      // As runc's rootfsParentMountPrivate: pivot_root refuses a new root whose parent mount is
+      // shared (rootfsPropagation shared), and the bind below must not propagate out of the namespace.
+      plan.op(Opcode.PRIVATE_PARENT, root);
+    } else {
+      // The runtime's own namespace: its propagation is not the container's to change.
+      plan.op(Opcode.MKDIRS, root, "448");
+    }
+    plan.mount(sources.root(), root, "", MS_BIND | MS_REC, "");
     List<Mount> mounts = spec.mounts == null ? List.of() : spec.mounts;
     boolean devMounted = false;
     for (Mount m : mounts) {
-      String dest = inRoot(bundle, sources, m.destination);
+      String dest = inRoot(bundle, root, m.destination);
       MountOptions opts = MountOptions.parse(m.options);
       if (m.isBind()) {
         Path hostSource = bundle.dir().resolve(m.source);
@@ -192,7 +226,7 @@ public final class InitPlanner {
       devMounted |= !m.isBind() && Path.of(m.destination).normalize().toString().equals("/dev");
     }
     if (devMounted) {
-      devices(bundle, sources, userNs, plan);
+      devices(bundle, root, userNs, plan);
     }
   }
 
@@ -212,7 +246,7 @@ public final class InitPlanner {
     }
   }
 
-  private static void devices(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
+  private static void devices(Bundle bundle, String root, boolean userNs, InitPlan.Builder plan)
       throws IOException {
     Spec spec = bundle.spec();
     List<Linux.Device> devices = new ArrayList<>();
@@ -223,7 +257,7 @@ public final class InitPlanner {
       devices.addAll(spec.linux.devices);
     }
     for (Linux.Device d : devices) {
-      String dest = inRoot(bundle, sources, d.path);
+      String dest = inRoot(bundle, root, d.path);
       if (userNs) {
         // mknod is not allowed in a user namespace; bind the host's node instead, as runc does.
         plan.op(Opcode.MKFILE, dest);
@@ -241,7 +275,7 @@ public final class InitPlanner {
       }
     }
     for (String[] link : DEV_SYMLINKS) {
-      plan.op(Opcode.SYMLINK, link[0], inRoot(bundle, sources, link[1]));
+      plan.op(Opcode.SYMLINK, link[0], inRoot(bundle, root, link[1]));
     }
   }
 

@@ -163,12 +163,74 @@ public final class ContainerStore {
     }
   }
 
+  /**
+   * Removes {@code dir} and what is in it, but never descends into a mount point below it: a
+   * container's state directory may hold a mount (a root assembled in the runtime's mount
+   * namespace) whose release failed, and a recursive delete through it would delete the
+   * container's rootfs on the host. Such a directory is left behind instead.
+   */
   static void deleteQuietly(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    java.util.Set<Path> mountPoints = mountPointsUnder(dir);
+    try {
+      Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+        @Override
+        public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+          return mountPoints.contains(d) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+              : java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+          f.toFile().delete();
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) {
+          d.toFile().delete();
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException ignored) {
       // already gone
     }
+  }
+
+  /** The mount points strictly below {@code dir} in our mount namespace (mountinfo's fifth field). */
+  private static java.util.Set<Path> mountPointsUnder(Path dir) {
+    java.util.Set<Path> out = new java.util.HashSet<>();
+    Path base = dir.toAbsolutePath().normalize();
+    try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+      lines.map(l -> l.split(" ")).filter(f -> f.length > 4).forEach(f -> {
+        Path mountPoint = Path.of(unescapeOctal(f[4]));
+        if (mountPoint.startsWith(base) && !mountPoint.equals(base)) {
+          out.add(mountPoint);
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      // no mountinfo: nothing known to skip
+    }
+    return out;
+  }
+
+  /** mountinfo writes space, tab, newline and backslash as \ooo. */
+  private static String unescapeOctal(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /**

@@ -93,10 +93,6 @@ class BundleLoaderTest {
         bad("joined namespace path missing",
             s -> namespaces(s).addObject().put("type", "net").put("path", "/proc/no-such/ns/net"),
             "linux.namespaces[2]"),
-        bad("no mount namespace", s -> namespaces(s).remove(0), "linux.namespaces"),
-        bad("no namespaces at all", s -> linux(s).remove("namespaces"), "linux.namespaces"),
-        bad("joined mount namespace", s -> ((ObjectNode) namespaces(s).get(0)).put("path", "/proc/self/ns/mnt"),
-            "linux.namespaces"),
         bad("hostname without uts", s -> s.put("hostname", "box"), "hostname"),
         bad("user ns without mappings", s -> namespaces(s).addObject().put("type", "user"), "linux.uidMappings"),
         bad("user ns without gid mappings", s -> {
@@ -162,6 +158,17 @@ class BundleLoaderTest {
     assertThat(loaded.dir()).isEqualTo(bundle.toAbsolutePath().normalize());
     assertThat(loaded.rootfs()).isAbsolute().isEqualTo(bundle.resolve("rootfs").toAbsolutePath().normalize());
     assertThat(loaded.spec().process.args).containsExactly("sh");
+  }
+
+  /** As runc: the container then shares the runtime's mount namespace, or joins the one named (gofer mode refuses both). */
+  @Test
+  void specsWithoutANewMountNamespaceLoad() throws Exception {
+    writeSpec(s -> namespaces(s).remove(0));
+    assertThat(BundleLoader.load(bundle).spec().linux.namespaces).noneMatch(n -> "mount".equals(n.type));
+    writeSpec(s -> linux(s).remove("namespaces"));
+    assertThat(BundleLoader.load(bundle).spec().linux.namespaces).isNullOrEmpty();
+    writeSpec(s -> ((ObjectNode) namespaces(s).get(0)).put("path", "/proc/self/ns/mnt"));
+    assertThat(BundleLoader.load(bundle).spec().linux.namespaces.get(0).path).isEqualTo("/proc/self/ns/mnt");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.burrow.core.plan;
 import static io.burrow.api.launch.Opcode.CAPS;
 import static io.burrow.api.launch.Opcode.CAPS_BOUNDING;
 import static io.burrow.api.launch.Opcode.CHDIR;
+import static io.burrow.api.launch.Opcode.CHROOT;
 import static io.burrow.api.launch.Opcode.ENV;
 import static io.burrow.api.launch.Opcode.EXEC;
 import static io.burrow.api.launch.Opcode.FORK;
@@ -15,6 +16,7 @@ import static io.burrow.api.launch.Opcode.MOUNT;
 import static io.burrow.api.launch.Opcode.NO_NEW_PRIVS;
 import static io.burrow.api.launch.Opcode.OPEN_FIFO;
 import static io.burrow.api.launch.Opcode.PIVOT_ROOT;
+import static io.burrow.api.launch.Opcode.PRIVATE_PARENT;
 import static io.burrow.api.launch.Opcode.READONLY;
 import static io.burrow.api.launch.Opcode.READY;
 import static io.burrow.api.launch.Opcode.REMOUNT_RO;
@@ -67,7 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InitPlannerTest {
   private static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32;
-  private static final long MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+  private static final long MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
   private static final long MS_STRICTATIME = 1 << 24;
   private static final int CLONE_NEWNS = 0x00020000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000;
   private static final int CLONE_NEWNET = 0x40000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUTS = 0x04000000;
@@ -76,12 +78,14 @@ class InitPlannerTest {
   private Path bundleDir;
   private Path rootfs;
   private Path gate;
+  private Path stateDir;
 
   @BeforeEach
   void dirs() throws IOException {
     bundleDir = Files.createDirectories(tmp.resolve("bundle"));
     rootfs = Files.createDirectories(bundleDir.resolve("rootfs"));
-    gate = tmp.resolve("state/start");
+    stateDir = tmp.resolve("state");
+    gate = stateDir.resolve("start");
   }
 
   private Spec spec(String json) throws Exception {
@@ -126,7 +130,7 @@ class InitPlannerTest {
   }
 
   private InitPlan plan(Spec spec, Map<Mount, String> binds) throws ContainerException {
-    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), gate, false);
+    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), stateDir, gate, false);
   }
 
   private static Op op(Opcode opcode, Object... args) {
@@ -184,6 +188,7 @@ class InitPlannerTest {
         op(UNSHARE, CLONE_NEWNS | CLONE_NEWPID),
         op(FORK),
         mount("", "/", "", MS_SLAVE | MS_REC, ""),
+        op(PRIVATE_PARENT, rootfs),
         mount(rootfs.toString(), rootfs.toString(), "", MS_BIND | MS_REC, ""),
         op(OPEN_FIFO, gate),
         op(PIVOT_ROOT, rootfs),
@@ -416,6 +421,42 @@ class InitPlannerTest {
   void rootfsPropagationIsApplied() throws Exception {
     InitPlan plan = plan(minimalWith("", "\"rootfsPropagation\": \"rprivate\""));
     assertThat(plan.ops().get(2)).isEqualTo(mount("", "/", "", MS_PRIVATE | MS_REC, ""));
+    // As runc: again on the new root once it is the root.
+    assertThat(plan.ops().get(index(plan, op(PIVOT_ROOT, rootfs)) + 1)).isEqualTo(mount("", "/", "", MS_PRIVATE | MS_REC, ""));
+  }
+
+  /** As runc without a mount namespace: mounts in the runtime's namespace, then chroot; here under the state directory. */
+  @Test
+  void withoutAMountNamespaceTheRootIsAssembledUnderTheStateDirectoryAndChrooted() throws Exception {
+    InitPlan plan = plan(minimalWith("\"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}]",
+        "\"namespaces\": [{\"type\": \"pid\"}], \"rootfsPropagation\": \"shared\""));
+    String root = stateDir.resolve("rootfs").toString();
+    assertThat(plan.ops()).contains(op(UNSHARE, CLONE_NEWPID), op(MKDIRS, root, 448),
+        mount(rootfs.toString(), root, "", MS_BIND | MS_REC, ""), mount("proc", root + "/proc", "proc", 0, ""),
+        op(CHROOT, root));
+    assertThat(plan.ops()).as("the runtime's namespace keeps its propagation and its root")
+        .noneMatch(o -> o.opcode() == PIVOT_ROOT || o.opcode() == PRIVATE_PARENT)
+        .noneMatch(o -> o.opcode() == MOUNT && o.args().get(1).equals("/"));
+    assertThat(index(plan, op(CHROOT, root))).isGreaterThan(index(plan, mount("proc", root + "/proc", "proc", 0, "")));
+  }
+
+  /** As runc with a joined mount namespace: pivot_root in it. */
+  @Test
+  void aJoinedMountNamespaceIsEnteredAndPivotedIn() throws Exception {
+    InitPlan plan = plan(minimalWith("", "\"namespaces\": [{\"type\": \"mount\", \"path\": \"/proc/self/ns/mnt\"}]"));
+    assertThat(index(plan, op(SETNS, "/proc/self/ns/mnt", CLONE_NEWNS))).isLessThan(index(plan, op(PIVOT_ROOT, rootfs)));
+    assertThat(plan.ops()).contains(op(UNSHARE, 0));
+  }
+
+  @Test
+  void aSharedRootPropagationPivotsFromPrivateMountsAndIsAppliedAfterThePivot() throws Exception {
+    InitPlan plan = plan(minimalWith("", "\"rootfsPropagation\": \"shared\""));
+    int pivot = index(plan, op(PIVOT_ROOT, rootfs));
+    // pivot_root refuses a shared parent of the new root and a shared current root.
+    assertThat(index(plan, op(PRIVATE_PARENT, rootfs)))
+        .isLessThan(index(plan, mount(rootfs.toString(), rootfs.toString(), "", MS_BIND | MS_REC, "")));
+    assertThat(plan.ops().get(pivot - 1)).isEqualTo(mount("", "/", "", MS_PRIVATE, ""));
+    assertThat(plan.ops().get(pivot + 1)).isEqualTo(mount("", "/", "", MS_SHARED, ""));
   }
 
   @Test

@@ -92,6 +92,35 @@ class ContainerStoreTest {
     assertThat(store.read(id)).contains(record(id, Status.CREATED));
   }
 
+  /**
+   * A mount left in a state directory (a shared-namespace root whose release failed) is not
+   * deleted through: the files it shows belong to a rootfs elsewhere. Needs root to bind-mount.
+   */
+  @Test
+  void deleteNeverDescendsIntoAMountInTheStateDirectory() throws Exception {
+    Path elsewhere = Files.createDirectories(tmp.resolve("a-rootfs"));
+    Files.writeString(elsewhere.resolve("precious"), "keep");
+    Path mountPoint;
+    try (ContainerLock lock = store.create("m1")) {
+      mountPoint = Files.createDirectories(lock.dir().resolve("rootfs"));
+      Files.writeString(lock.dir().resolve("other"), "x");
+      sh("mount", "--bind", elsewhere.toString(), mountPoint.toString());
+      try {
+        lock.deleteDirectory();
+        assertThat(elsewhere.resolve("precious")).hasContent("keep");
+        assertThat(store.read("m1")).isEmpty();
+      } finally {
+        sh("sh", "-c", "grep -q ' " + tmp + "/root/' /proc/self/mountinfo && umount -l $(awk '$5 ~ \"^" + tmp
+            + "/root/\" {print $5}' /proc/self/mountinfo) || true");
+      }
+    }
+  }
+
+  private static void sh(String... command) throws Exception {
+    java.lang.Process p = new ProcessBuilder(command).inheritIO().start();
+    assertThat(p.waitFor()).as("%s", List.of(command)).isZero();
+  }
+
   @Test
   void createTwiceIsAlreadyExists() throws Exception {
     createWithState("c1");

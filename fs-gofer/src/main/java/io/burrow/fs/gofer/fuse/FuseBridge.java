@@ -53,13 +53,17 @@ public final class FuseBridge implements AutoCloseable {
    * Bridge settings.
    *
    * @param threads reader threads, i.e. FUSE requests served concurrently
-   * @param entryTimeout how long the kernel may cache a name → node mapping (and a negative lookup)
+   * @param entryTimeout how long the kernel may cache a name → node mapping
    * @param attrTimeout how long the kernel may cache attributes
+   * @param negativeTimeout how long the kernel may cache that a name does not exist (zero: it asks
+   *     again every time); the only cache that hides a file created on the host behind the
+   *     container's back, so it is kept short (see docs/fuse.md)
    * @param aname the 9P attach name ("" for the served root)
    * @param maxNodes above this many nodes (each holds a gofer fid, and the gofer allows 16384 per
    *     connection) the bridge asks the kernel to drop its least recently used names
    */
-  public record Options(int threads, Duration entryTimeout, Duration attrTimeout, String aname, int maxNodes) {
+  public record Options(int threads, Duration entryTimeout, Duration attrTimeout, Duration negativeTimeout, String aname,
+      int maxNodes) {
     public Options {
       if (threads < 1 || maxNodes < 16) {
         throw new IllegalArgumentException("threads must be >= 1 and maxNodes >= 16");
@@ -71,22 +75,29 @@ public final class FuseBridge implements AutoCloseable {
      * open files); 60 s entry and attribute timeouts: the gofer serves a container's files to this
      * sandbox only, so every change goes through this mount, where the kernel updates or
      * invalidates what it cached; the timeouts only bound how long a change made on the host
-     * behind the container's back stays invisible.
+     * behind the container's back stays invisible. Negative entries last 1 s: a file created on
+     * the host ({@code docker cp}) must appear promptly to a container that looked for it.
      */
     public static Options defaults() {
-      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), "", 12288);
+      return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(1), "", 12288);
     }
 
     public Options withThreads(int n) {
-      return new Options(n, entryTimeout, attrTimeout, aname, maxNodes);
+      return new Options(n, entryTimeout, attrTimeout, negativeTimeout, aname, maxNodes);
     }
 
+    /** Entry and attribute timeouts; negative entries never outlast positive ones. */
     public Options withTimeouts(Duration entry, Duration attr) {
-      return new Options(threads, entry, attr, aname, maxNodes);
+      Duration negative = negativeTimeout.compareTo(entry) < 0 ? negativeTimeout : entry;
+      return new Options(threads, entry, attr, negative, aname, maxNodes);
+    }
+
+    public Options withNegativeTimeout(Duration negative) {
+      return new Options(threads, entryTimeout, attrTimeout, negative, aname, maxNodes);
     }
 
     public Options withMaxNodes(int n) {
-      return new Options(threads, entryTimeout, attrTimeout, aname, n);
+      return new Options(threads, entryTimeout, attrTimeout, negativeTimeout, aname, n);
     }
   }
 

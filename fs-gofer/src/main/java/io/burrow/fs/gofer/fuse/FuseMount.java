@@ -55,14 +55,25 @@ public final class FuseMount implements AutoCloseable {
    * bind-mounted file, whose target must then be a file).
    */
   public static FuseMount mount(Path target, Path device, int rootType, int uid, int gid) throws IOException {
+    return mount("burrow", target, device, rootType, uid, gid);
+  }
+
+  /**
+   * As {@link #mount(Path, Path, int, int, int)}, with {@code source} as mount(2)'s source: the
+   * kernel shows it as the mount's source in /proc/self/mountinfo and /proc/mounts, where tools
+   * (findmnt, the runtime-spec's checks) look for the host path a bind mount comes from.
+   */
+  public static FuseMount mount(String source, Path target, Path device, int rootType, int uid, int gid)
+      throws IOException {
     int fd = Sys.openat(Sys.AT_FDCWD, device.toString(), Sys.O_RDWR | Sys.O_NONBLOCK, 0);
     String opts = "fd=" + fd + ",rootmode=" + Integer.toOctalString(rootType) + ",user_id=" + uid + ",group_id=" + gid
         + ",allow_other,default_permissions";
-    if (Native.libc().mount("burrow", target.toString(), "fuse.burrow", MS_NOSUID | MS_NODEV, opts) != 0) {
+    if (Native.libc().mount(source, target.toString(), "fuse.burrow", MS_NOSUID | MS_NODEV, opts) != 0) {
       int e = Native.errno();
       Sys.close(fd);
       throw new Errno(e, "mount fuse.burrow at " + target + " (" + opts + ")"
-          + (e == EINVAL ? "; /dev/fuse must be opened in the mounting user namespace" : ""));
+          + (e == EINVAL ? " refused with EINVAL (bad options, a root type that does not fit the target, or"
+              + " /dev/fuse opened outside the mounting user namespace)" : ""));
     }
     FuseMount m = new FuseMount(target, fd);
     m.mounted = true;

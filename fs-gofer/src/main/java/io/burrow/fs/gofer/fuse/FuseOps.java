@@ -89,8 +89,8 @@ final class FuseOps {
   private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final AtomicInteger nextFid;
-  private final long entrySec, attrSec;
-  private final int entryNsec, attrNsec;
+  private final long entrySec, attrSec, negativeSec;
+  private final int entryNsec, attrNsec, negativeNsec;
   /** Requests served, by opcode (diagnostics; see {@link FuseBridge#requestCounts()}). */
   final java.util.concurrent.atomic.AtomicLongArray counts = new java.util.concurrent.atomic.AtomicLongArray(64);
 
@@ -103,6 +103,8 @@ final class FuseOps {
     this.entryNsec = bridge.options.entryTimeout().getNano();
     this.attrSec = bridge.options.attrTimeout().getSeconds();
     this.attrNsec = bridge.options.attrTimeout().getNano();
+    this.negativeSec = bridge.options.negativeTimeout().getSeconds();
+    this.negativeNsec = bridge.options.negativeTimeout().getNano();
   }
 
   /** Open handles; for tests that check every fid is given back. */
@@ -477,9 +479,14 @@ final class FuseOps {
     try {
       n = lookup(parent, name, a);
     } catch (Errno e) {
-      if (e.errno() == ENOENT && (entrySec > 0 || entryNsec > 0)) {
-        // A negative entry the kernel may cache: nothing but this mount creates files.
-        putEntry(begin(out), 0, null);
+      if (e.errno() == ENOENT && (negativeSec > 0 || negativeNsec > 0)) {
+        // A negative entry the kernel may cache, briefly: the host may create the name behind
+        // the container's back (docker cp), and nothing would tell the kernel. An error reply
+        // instead leaves a negative dentry that is looked up again every time.
+        begin(out).putLong(0).putLong(0).putLong(negativeSec).putLong(0).putInt(negativeNsec).putInt(0);
+        for (int i = 0; i < Fuse.ATTR; i += 8) {
+          out.putLong(0);
+        }
         send(r, out);
         return;
       }

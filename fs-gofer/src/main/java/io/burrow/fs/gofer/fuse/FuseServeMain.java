@@ -14,7 +14,8 @@ import java.time.Duration;
  * {@code --mount=DIR} plus either {@code --socket=PATH} (connect to a gofer started with
  * {@code burrow gofer --serve-unix=PATH}) or {@code --serve=DIR} (serve DIR with an in-process
  * gofer over a socketpair). Optional {@code --threads=N}, {@code --timeout-ms=N} (entry and
- * attribute timeouts). Runs until SIGTERM/SIGINT or until the mount goes away; always unmounts.
+ * attribute timeouts), {@code --negative-timeout-ms=N} (after them: how long a missing name is
+ * cached). Runs until SIGTERM/SIGINT or until the mount goes away; always unmounts.
  * Owns everything it opens.
  */
 public final class FuseServeMain {
@@ -35,13 +36,15 @@ public final class FuseServeMain {
       } else if (a.startsWith("--timeout-ms=")) {
         Duration d = Duration.ofMillis(Long.parseLong(a.substring(13)));
         opts = opts.withTimeouts(d, d);
+      } else if (a.startsWith("--negative-timeout-ms=")) {
+        opts = opts.withNegativeTimeout(Duration.ofMillis(Long.parseLong(a.substring(22))));
       } else {
         System.err.println("unknown argument " + a);
         System.exit(2);
       }
     }
     if (mountDir == null || (socket == null) == (serve == null)) {
-      System.err.println("usage: --mount=DIR (--socket=PATH | --serve=DIR) [--threads=N] [--timeout-ms=N]");
+      System.err.println("usage: --mount=DIR (--socket=PATH | --serve=DIR) [--threads=N] [--timeout-ms=N] [--negative-timeout-ms=N]");
       System.exit(2);
     }
     NinePServer server = null;

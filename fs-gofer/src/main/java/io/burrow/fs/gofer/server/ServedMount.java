@@ -24,11 +24,21 @@ public final class ServedMount implements AutoCloseable {
 
   /**
    * Opens {@code hostPath} (an absolute path, resolved normally: it is the operator's choice) as a
-   * mount root. A directory is served as a tree; any other file (a file bind mount) is served
-   * alone, with its parent directory kept only to reopen it.
+   * mount root. Symlinks are followed to the end, as mount(2) follows them in a bind's source
+   * (Docker's {@code --init} binds /usr/bin/docker-init, a link to tini). A directory is served as
+   * a tree; any other file (a file bind mount) is served alone, with its real parent directory
+   * kept only to reopen it.
    */
   public static ServedMount open(String hostPath, boolean readOnly) throws Errno {
-    int fd = Sys.openat(Sys.AT_FDCWD, hostPath, Sys.O_PATH, 0);
+    String real;
+    try {
+      real = java.nio.file.Path.of(hostPath).toRealPath().toString();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new Errno(2, "cannot serve " + hostPath + ": it does not exist");
+    } catch (java.io.IOException e) {
+      throw new Errno(5, "cannot serve " + hostPath + ": " + e.getMessage());
+    }
+    int fd = Sys.openat(Sys.AT_FDCWD, real, Sys.O_PATH, 0);
     try {
       if (Sys.fstat(fd).isDir()) {
         return new ServedMount(hostPath, readOnly, fd, null);
@@ -38,7 +48,7 @@ public final class ServedMount implements AutoCloseable {
       throw e;
     }
     Sys.close(fd);
-    java.nio.file.Path p = java.nio.file.Path.of(hostPath).toAbsolutePath().normalize();
+    java.nio.file.Path p = java.nio.file.Path.of(real);
     if (p.getParent() == null || p.getFileName() == null) {
       throw new Errno(22, "cannot serve " + hostPath);
     }

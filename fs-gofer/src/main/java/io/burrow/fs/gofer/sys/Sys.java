@@ -31,7 +31,7 @@ public final class Sys {
   public static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200,
       AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
   public static final long RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04,
-      RESOLVE_BENEATH = 0x08;
+      RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10;
   private static final long SYS_OPENAT2 = 437, SYS_FCHMODAT2 = 452;
 
   public static final int S_IFMT = 0170000, S_IFDIR = 040000, S_IFREG = 0100000, S_IFLNK = 0120000,
