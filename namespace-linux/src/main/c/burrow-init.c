@@ -9,6 +9,7 @@
  *
  *   helper -> runtime   "MAP <pid>\n"   write uid/gid maps for <pid>, then send "GO\n"
  *                       "PID <pid>\n"   the forked init's host pid; the runtime answers "GO\n"
+ *                       "SECCOMP_FD\n"  with the seccomp listener fd (SCM_RIGHTS), for a NOTIFY rule
  *                       "READY\n"       the init waits for start (or is about to exec)
  *                       "ERR <text>\n"  op failed; the helper exits 1
  *
@@ -37,7 +38,10 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #define MAX_PLAN (16 * 1024 * 1024)
 #define MAX_ENV 4096
@@ -47,14 +51,15 @@ enum {
   OP_MKNOD, OP_PIVOT_ROOT, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_MASK, OP_READONLY,
   OP_REMOUNT_RO, OP_CHDIR, OP_RLIMIT, OP_SETSID, OP_OPEN_FIFO, OP_NO_NEW_PRIVS, OP_CAPS_BOUNDING,
   OP_CAPS, OP_SETGROUPS, OP_SETGID, OP_SETUID, OP_UMASK, OP_ENV, OP_RESOLVE_EXEC, OP_READY,
-  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG
+  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG, OP_SECCOMP
 };
 
 static const char *op_names[] = {
   "?", "SETNS", "UNSHARE", "MAP_IDS", "FORK", "MOUNT", "MKDIRS", "MKFILE", "SYMLINK", "MKNOD",
   "PIVOT_ROOT", "SETHOSTNAME", "SETDOMAINNAME", "WRITE_FILE", "MASK", "READONLY", "REMOUNT_RO",
   "CHDIR", "RLIMIT", "SETSID", "OPEN_FIFO", "NO_NEW_PRIVS", "CAPS_BOUNDING", "CAPS", "SETGROUPS",
-  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG"
+  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG",
+  "SECCOMP"
 };
 
 static int sync_fd = -1;
@@ -294,6 +299,57 @@ static void resolve_exec(const char *file) {
   die("executable file '%s' not found in $PATH", file);
 }
 
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Sends "SECCOMP_FD\n" with fd attached, so that the runtime can pass the listener to its agent. */
+static void send_listener(int fd) {
+  char line[] = "SECCOMP_FD\n";
+  struct iovec iov = { line, sizeof line - 1 };
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t w;
+  do w = sendmsg(sync_fd, &msg, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
+  if (w != (ssize_t) iov.iov_len) die("send the seccomp listener fd");
+}
+
+/* The runtime compiled the filter (libseccomp, in Java); this only installs the program it sent. */
+static void install_seccomp(const char *hex, unsigned long long flags) {
+  size_t len = strlen(hex);
+  if (len == 0 || len % 16 != 0) { errno = EINVAL; die("a BPF program of %zu hex digits", len); }
+  struct sock_fprog prog;
+  prog.len = (unsigned short) (len / 16);
+  if (len / 16 > BPF_MAXINSNS) { errno = E2BIG; die("a BPF program of %zu instructions", len / 16); }
+  unsigned char *bytes = malloc(len / 2);
+  if (!bytes) die("malloc");
+  for (size_t i = 0; i < len / 2; i++) {
+    int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) { errno = EINVAL; die("bad hex in the BPF program"); }
+    bytes[i] = (unsigned char) (hi << 4 | lo);
+  }
+  prog.filter = (struct sock_filter *) bytes;
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int) flags, &prog);
+  if (rc < 0 && errno == ENOSYS && flags == 0) {
+    rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+  }
+  if (rc < 0) die("install the seccomp filter (flags %llu)", flags);
+  if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    send_listener((int) rc);
+    close((int) rc);
+  }
+  free(bytes);
+}
+
 static void do_fork(void) {
   /* CLONE_PARENT makes the init a child of the runtime, which can then wait for its exit code. */
   pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
@@ -306,7 +362,7 @@ static void do_fork(void) {
 }
 
 static void run_op(int op, int argc, char **argv) {
-  cur_op = (op > 0 && op <= OP_PDEATHSIG) ? op_names[op] : "unknown";
+  cur_op = (op > 0 && op <= OP_SECCOMP) ? op_names[op] : "unknown";
   errno = 0;
   switch (op) {
   case OP_SETNS: {
@@ -462,6 +518,9 @@ static void run_op(int op, int argc, char **argv) {
     execve(exec_path, args, envp);
     die("exec %s", exec_path);
   }
+  case OP_SECCOMP:
+    install_seccomp(argv[0], parse_ull(argv[1]));
+    break;
   case OP_PDEATHSIG:
     if (prctl(PR_SET_PDEATHSIG, (unsigned long) parse_ll(argv[0]), 0, 0, 0) < 0) die("pdeathsig");
     break;

@@ -81,4 +81,7 @@ public interface LinuxLibC {
   int chroot(String path);
 
   int chdir(String path);
+
+  /** An anonymous file, for a library that writes its output to an fd (libseccomp's export). */
+  int memfd_create(String name, int flags);
 }

@@ -10,6 +10,7 @@ import io.burrow.api.spi.LaunchException;
 import io.burrow.api.spi.LaunchRequest;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.ProcessId;
+import io.burrow.api.spi.SeccompProgram;
 import io.burrow.api.state.ContainerState;
 import io.burrow.api.state.Status;
 import io.burrow.core.bundle.Bundle;
@@ -49,6 +50,8 @@ public final class Containers {
   public Container create(String id, Path bundleDir, Optional<Path> pidFile) throws ContainerException {
     ContainerStore.validateId(id);
     Bundle bundle = BundleLoader.load(bundleDir);
+    // Bad seccomp input fails here, before anything exists; the init's plan compiles it again where it runs.
+    seccompProgram(services, bundle);
     FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ContainerLock lock = services.store().create(id);
     Spec spec = bundle.spec();
@@ -149,10 +152,19 @@ public final class Containers {
       throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
-    InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed);
+    InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed, seccompProgram(services, bundle));
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
         nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files()));
+  }
+
+  /** The container's compiled {@code linux.seccomp}, if it has one. */
+  static Optional<SeccompProgram> seccompProgram(RuntimeServices services, Bundle bundle) throws ContainerException {
+    try {
+      return services.seccomp().compile(bundle.spec().linux.seccomp);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new ContainerException(bundle.dir().resolve("config.json") + ": " + e.getMessage(), e);
+    }
   }
 
   /** Locks and loads an existing container; the caller closes it. */

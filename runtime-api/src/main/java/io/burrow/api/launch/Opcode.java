@@ -72,7 +72,13 @@ public enum Opcode {
   /** argv...: execve(2) the resolved program. */
   EXEC(32, -1),
   /** signal: prctl(PR_SET_PDEATHSIG), so the init dies with the sandbox that started it. */
-  PDEATHSIG(33, 1);
+  PDEATHSIG(33, 1),
+  /**
+   * bpf (hex), flags: install the seccomp filter with seccomp(SECCOMP_SET_MODE_FILTER, flags). With
+   * SECCOMP_FILTER_FLAG_NEW_LISTENER the helper sends the listener fd to the launcher (SCM_RIGHTS,
+   * "SECCOMP_FD") and closes its own copy.
+   */
+  SECCOMP(34, 2);
 
   private final int code;
   private final int arity;

@@ -13,6 +13,7 @@ import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spec.Process;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spi.MountSources;
+import io.burrow.api.spi.SeccompProgram;
 import io.burrow.api.spi.Signals;
 import io.burrow.core.ContainerException;
 import io.burrow.core.bundle.Bundle;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The runtime's policy for a container init, written down as an {@link InitPlan}: which
@@ -57,9 +59,10 @@ public final class InitPlanner {
    * @param sandboxed whether the plan runs in a sandbox process started with {@link #sandboxPlan},
    *     which has joined the spec's namespaces and user namespace already; the init then dies
    *     with the sandbox
+   * @param seccomp the container's compiled {@code linux.seccomp}, installed last (see {@link #seccomp})
    */
-  public static InitPlan plan(Bundle bundle, MountSources sources, Path startGate, boolean sandboxed)
-      throws ContainerException {
+  public static InitPlan plan(Bundle bundle, MountSources sources, Path startGate, boolean sandboxed,
+      Optional<SeccompProgram> seccomp) throws ContainerException {
     Spec spec = bundle.spec();
     InitPlan.Builder plan = InitPlan.builder();
     if (!sandboxed) {
@@ -90,7 +93,7 @@ public final class InitPlanner {
     plan.op(Opcode.PIVOT_ROOT, sources.root());
     afterPivot(spec, plan);
     try {
-      process(spec.process, plan);
+      process(spec.process, plan, seccomp);
     } catch (IllegalArgumentException e) {
       throw new ContainerException(bundle.dir().resolve("config.json") + ": " + e.getMessage(), e);
     }
@@ -261,7 +264,8 @@ public final class InitPlanner {
     }
   }
 
-  private static void process(Process process, InitPlan.Builder plan) {
+  private static void process(Process process, InitPlan.Builder plan, Optional<SeccompProgram> seccomp) {
+    boolean noNewPrivs = Boolean.TRUE.equals(process.noNewPrivileges);
     if (process.oomScoreAdj != null) {
       plan.op(Opcode.WRITE_FILE, "/proc/self/oom_score_adj", process.oomScoreAdj.toString());
     }
@@ -277,6 +281,7 @@ public final class InitPlanner {
     }
     plan.op(Opcode.SETSID);
     plan.op(Opcode.CHDIR, process.cwd);
+    seccomp(plan, seccomp, !noNewPrivs);
     Process.Capabilities caps = process.capabilities;
     if (caps != null) {
       plan.op(Opcode.CAPS_BOUNDING, Long.toUnsignedString(CapabilityNames.mask(caps.bounding, "process.capabilities.bounding")));
@@ -297,7 +302,7 @@ public final class InitPlanner {
           Long.toUnsignedString(CapabilityNames.mask(caps.effective, "process.capabilities.effective")),
           Long.toUnsignedString(permitted), Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
     }
-    if (Boolean.TRUE.equals(process.noNewPrivileges)) {
+    if (noNewPrivs) {
       plan.op(Opcode.NO_NEW_PRIVS);
     }
     plan.op(Opcode.UMASK, Integer.toString(process.user.umask == null ? 0022 : process.user.umask));
@@ -305,9 +310,25 @@ public final class InitPlanner {
       process.env.forEach(e -> plan.op(Opcode.ENV, e));
     }
     plan.op(Opcode.RESOLVE_EXEC, process.args.get(0));
+    seccomp(plan, seccomp, noNewPrivs);
     plan.op(Opcode.READY);
     plan.op(Opcode.WAIT_START);
     plan.op(Opcode.EXEC, process.args);
+  }
+
+  /**
+   * Appends the SECCOMP op where runc installs the filter (standard_init_linux.go), if {@code here}
+   * is that place. With no_new_privs it goes as late as possible, after the credentials, the
+   * capabilities and the program lookup, so that the profile need allow as few of the init's own
+   * syscalls as possible; only READY (which may hand a NOTIFY listener back over the sync socket),
+   * the start-fifo wait and execve follow. Without no_new_privs the kernel installs a filter only
+   * for a process with CAP_SYS_ADMIN, so it goes before the capabilities and the uid change drop
+   * it. Called at both places with complementary {@code here}.
+   */
+  static void seccomp(InitPlan.Builder plan, Optional<SeccompProgram> seccomp, boolean here) {
+    if (here && seccomp.isPresent()) {
+      plan.op(Opcode.SECCOMP, seccomp.get().bpfHex(), Long.toUnsignedString(seccomp.get().flags()));
+    }
   }
 
   private static long propagation(String name) {

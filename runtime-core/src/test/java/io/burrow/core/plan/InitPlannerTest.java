@@ -126,7 +126,8 @@ class InitPlannerTest {
   }
 
   private InitPlan plan(Spec spec, Map<Mount, String> binds) throws ContainerException {
-    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), gate, false);
+    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), gate, false,
+        java.util.Optional.empty());
   }
 
   private static Op op(Opcode opcode, Object... args) {
