@@ -211,6 +211,18 @@ class MainTest {
     List<String> options = new ArrayList<>();
     features.get("mountOptions").forEach(n -> options.add(n.asText()));
     assertThat(options).contains("ro", "rbind", "rprivate");
+    JsonNode seccomp = features.get("linux").get("seccomp");
+    assertThat(seccomp.get("enabled").asBoolean()).isTrue();
+    List<String> actions = new ArrayList<>();
+    seccomp.get("actions").forEach(n -> actions.add(n.asText()));
+    assertThat(actions).contains("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_NOTIFY");
+    List<String> archs = new ArrayList<>();
+    seccomp.get("archs").forEach(n -> archs.add(n.asText()));
+    assertThat(archs).contains("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+    List<String> supported = new ArrayList<>();
+    seccomp.get("supportedFlags").forEach(n -> supported.add(n.asText()));
+    assertThat(supported).contains("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+    assertThat(seccomp.get("operators")).hasSize(7);
   }
 
   @Test

@@ -170,6 +170,21 @@ public final class LibSeccompCompiler implements SeccompCompiler {
         List.copyOf(FLAGS.keySet()));
   }
 
+  /**
+   * The filter flags this kernel takes, probed as runc probes them: seccomp(SET_MODE_FILTER) with
+   * the flag and no program fails with EFAULT when the flag is known, EINVAL when not.
+   */
+  public static List<String> kernelFlags() {
+    List<String> known = new ArrayList<>();
+    FLAGS.forEach((name, bit) -> {
+      if (Native.libc().syscall(Native.SYS_SECCOMP, 1 /* SECCOMP_SET_MODE_FILTER */, bit, null) < 0
+          && Native.errno() == Native.EFAULT) {
+        known.add(name);
+      }
+    });
+    return known;
+  }
+
   /** libseccomp's version, "major.minor.micro". */
   public static String libraryVersion() {
     Pointer v = lib().seccomp_version();

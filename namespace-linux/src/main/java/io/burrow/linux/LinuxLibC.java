@@ -27,6 +27,9 @@ public interface LinuxLibC {
   /** syscall(2) for openat2(dirfd, path, struct open_how *, size): glibc has no wrapper. */
   long syscall(long number, int dirfd, String path, Pointer how, long size);
 
+  /** syscall(2) for seccomp(operation, flags, args): probing which filter flags the kernel knows. */
+  long syscall(long number, int operation, long flags, Pointer args);
+
   int socketpair(int domain, int type, int protocol, @Out int[] fds);
 
   int fcntl(int fd, int cmd, int arg);

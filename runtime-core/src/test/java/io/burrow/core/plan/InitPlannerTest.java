@@ -41,6 +41,7 @@ import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.spi.MountSources;
+import io.burrow.api.spi.SeccompProgram;
 import io.burrow.core.ContainerException;
 import io.burrow.core.bundle.Bundle;
 import java.io.IOException;
@@ -123,6 +124,11 @@ class InitPlannerTest {
 
   private InitPlan plan(Spec spec) throws ContainerException {
     return plan(spec, new IdentityHashMap<>());
+  }
+
+  private InitPlan plan(Spec spec, SeccompProgram seccomp) throws ContainerException {
+    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), new IdentityHashMap<>()),
+        gate, false, java.util.Optional.of(seccomp));
   }
 
   private InitPlan plan(Spec spec, Map<Mount, String> binds) throws ContainerException {
@@ -309,6 +315,40 @@ class InitPlannerTest {
     assertThat(plan.ops().subList(n - 4, n)).containsExactly(
         op(RESOLVE_EXEC, "echo"), op(READY), op(WAIT_START), op(EXEC, "echo", "hi"));
     assertThat(last(plan, ENV)).isLessThan(n - 4);
+  }
+
+  // --- seccomp ---
+
+  private static final SeccompProgram FILTER = new SeccompProgram(
+      new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f}, SeccompProgram.FLAG_LOG, java.util.Optional.empty(), "");
+
+  @Test
+  void withNoNewPrivsSeccompIsTheLastStepBeforeReadyAfterCredentialsAndCapabilities() throws Exception {
+    Spec spec = dockerSpec();
+    spec.process.noNewPrivileges = true;
+    InitPlan plan = plan(spec, FILTER);
+    Op seccomp = op(Opcode.SECCOMP, "060000000000ff7f", SeccompProgram.FLAG_LOG);
+    assertThat(all(plan, Opcode.SECCOMP)).containsExactly(seccomp);
+    int n = plan.ops().size();
+    assertThat(plan.ops().subList(n - 5, n)).containsExactly(
+        op(RESOLVE_EXEC, "echo"), seccomp, op(READY), op(WAIT_START), op(EXEC, "echo", "hi"));
+    assertThat(List.of(first(plan, SETUID), first(plan, CAPS), first(plan, NO_NEW_PRIVS), first(plan, UMASK),
+        last(plan, ENV), n - 4)).isSorted();
+  }
+
+  @Test
+  void withoutNoNewPrivsSeccompGoesBeforeTheCapabilitiesAndTheUidChangeDropCapSysAdmin() throws Exception {
+    InitPlan plan = plan(dockerSpec(), FILTER);
+    int seccomp = first(plan, Opcode.SECCOMP);
+    assertThat(all(plan, Opcode.SECCOMP)).hasSize(1);
+    assertThat(List.of(first(plan, SETSID), first(plan, CHDIR), seccomp, first(plan, CAPS_BOUNDING),
+        first(plan, SETGROUPS), first(plan, SETUID), first(plan, CAPS))).isSorted();
+    assertThat(seccomp).isGreaterThan(first(plan, PIVOT_ROOT));
+  }
+
+  @Test
+  void noSeccompNoOp() throws Exception {
+    assertThat(all(plan(dockerSpec()), Opcode.SECCOMP)).isEmpty();
   }
 
   // --- namespaces ---
