@@ -47,14 +47,14 @@ enum {
   OP_MKNOD, OP_PIVOT_ROOT, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_MASK, OP_READONLY,
   OP_REMOUNT_RO, OP_CHDIR, OP_RLIMIT, OP_SETSID, OP_OPEN_FIFO, OP_NO_NEW_PRIVS, OP_CAPS_BOUNDING,
   OP_CAPS, OP_SETGROUPS, OP_SETGID, OP_SETUID, OP_UMASK, OP_ENV, OP_RESOLVE_EXEC, OP_READY,
-  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG
+  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG, OP_SETNS_FD
 };
 
 static const char *op_names[] = {
   "?", "SETNS", "UNSHARE", "MAP_IDS", "FORK", "MOUNT", "MKDIRS", "MKFILE", "SYMLINK", "MKNOD",
   "PIVOT_ROOT", "SETHOSTNAME", "SETDOMAINNAME", "WRITE_FILE", "MASK", "READONLY", "REMOUNT_RO",
   "CHDIR", "RLIMIT", "SETSID", "OPEN_FIFO", "NO_NEW_PRIVS", "CAPS_BOUNDING", "CAPS", "SETGROUPS",
-  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG"
+  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG", "SETNS_FD"
 };
 
 static int sync_fd = -1;
@@ -306,7 +306,7 @@ static void do_fork(void) {
 }
 
 static void run_op(int op, int argc, char **argv) {
-  cur_op = (op > 0 && op <= OP_PDEATHSIG) ? op_names[op] : "unknown";
+  cur_op = (op > 0 && op <= OP_SETNS_FD) ? op_names[op] : "unknown";
   errno = 0;
   switch (op) {
   case OP_SETNS: {
@@ -465,6 +465,12 @@ static void run_op(int op, int argc, char **argv) {
   case OP_PDEATHSIG:
     if (prctl(PR_SET_PDEATHSIG, (unsigned long) parse_ll(argv[0]), 0, 0, 0) < 0) die("pdeathsig");
     break;
+  case OP_SETNS_FD: {
+    int fd = (int) parse_ll(argv[0]);
+    if (setns(fd, (int) parse_ll(argv[1])) < 0) die("join namespace on fd %s (type %s)", argv[0], argv[1]);
+    close(fd);
+    break;
+  }
   default:
     errno = EINVAL;
     die("unknown opcode %d", op);

@@ -43,10 +43,15 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private static void forwardSignals(ContainerState state) {
+    forwardSignalsTo(state.pid());
+  }
+
+  /** From now on, the signals a user sends burrow to end or steer a program go to {@code pid}. */
+  static void forwardSignalsTo(int pid) {
     for (String name : FORWARDED) {
       int number = Signals.parse(name);
       try {
-        Signal.handle(new Signal(name), s -> io.burrow.linux.Native.posix().kill(state.pid(), number));
+        Signal.handle(new Signal(name), s -> io.burrow.linux.Native.posix().kill(pid, number));
       } catch (IllegalArgumentException reservedByTheJvm) {
         // e.g. SIGQUIT and, on some JVMs, SIGUSR2: the container does not get these from us
       }

@@ -162,6 +162,12 @@ public final class Containers {
     return new Container(services, null, record).state();
   }
 
+  /** The live processes of one container ({@link Container#processes()}), read without taking its lock. */
+  public List<ProcessId> processes(String id) throws ContainerException {
+    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
+    return new Container(services, null, record).processes();
+  }
+
   /** The state of every container under the root. */
   public List<ContainerState> list() throws ContainerException {
     List<ContainerState> states = new ArrayList<>();
@@ -213,7 +219,7 @@ public final class Containers {
     return list == null ? List.of() : list;
   }
 
-  private static void writePidFile(Path pidFile, int pid) throws IOException {
+  static void writePidFile(Path pidFile, int pid) throws IOException {
     Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
     Files.writeString(tmp, Integer.toString(pid));
     Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

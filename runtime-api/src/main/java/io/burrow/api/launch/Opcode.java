@@ -72,7 +72,14 @@ public enum Opcode {
   /** argv...: execve(2) the resolved program. */
   EXEC(32, -1),
   /** signal: prctl(PR_SET_PDEATHSIG), so the init dies with the sandbox that started it. */
-  PDEATHSIG(33, 1);
+  PDEATHSIG(33, 1),
+  /**
+   * fd, nstype: setns(2) into the namespace the inherited fd refers to, then close the fd. Exec
+   * joins a running container this way: the runtime opens {@code /proc/PID/ns/*} of the init
+   * before the helper starts, so no path is resolved after the helper has joined the container's
+   * mount namespace (where {@code /proc} is the container's).
+   */
+  SETNS_FD(34, 2);
 
   private final int code;
   private final int arity;

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The runtime's policy for a container init, written down as an {@link InitPlan}: which
@@ -38,13 +37,6 @@ public final class InitPlanner {
     {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"}, {"/proc/self/fd/1", "/dev/stdout"},
     {"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
   };
-  private static final Map<String, Integer> RLIMITS = Map.ofEntries(
-      Map.entry("RLIMIT_CPU", 0), Map.entry("RLIMIT_FSIZE", 1), Map.entry("RLIMIT_DATA", 2),
-      Map.entry("RLIMIT_STACK", 3), Map.entry("RLIMIT_CORE", 4), Map.entry("RLIMIT_RSS", 5),
-      Map.entry("RLIMIT_NPROC", 6), Map.entry("RLIMIT_NOFILE", 7), Map.entry("RLIMIT_MEMLOCK", 8),
-      Map.entry("RLIMIT_AS", 9), Map.entry("RLIMIT_LOCKS", 10), Map.entry("RLIMIT_SIGPENDING", 11),
-      Map.entry("RLIMIT_MSGQUEUE", 12), Map.entry("RLIMIT_NICE", 13), Map.entry("RLIMIT_RTPRIO", 14),
-      Map.entry("RLIMIT_RTTIME", 15));
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
   private static final int S_IFIFO = 0010000;
@@ -246,49 +238,7 @@ public final class InitPlanner {
   }
 
   private static void process(Process process, InitPlan.Builder plan) {
-    if (process.oomScoreAdj != null) {
-      plan.op(Opcode.WRITE_FILE, "/proc/self/oom_score_adj", process.oomScoreAdj.toString());
-    }
-    if (process.rlimits != null) {
-      for (int i = 0; i < process.rlimits.size(); i++) {
-        Process.Rlimit r = process.rlimits.get(i);
-        Integer resource = RLIMITS.get(r.type);
-        if (resource == null) {
-          throw new IllegalArgumentException("process.rlimits[" + i + "].type: unknown rlimit '" + r.type + "'");
-        }
-        plan.op(Opcode.RLIMIT, resource.toString(), limit(r.soft), limit(r.hard));
-      }
-    }
-    plan.op(Opcode.SETSID);
-    plan.op(Opcode.CHDIR, process.cwd);
-    Process.Capabilities caps = process.capabilities;
-    if (caps != null) {
-      plan.op(Opcode.CAPS_BOUNDING, Long.toUnsignedString(CapabilityNames.mask(caps.bounding, "process.capabilities.bounding")));
-    }
-    List<String> groups = new ArrayList<>();
-    if (process.user.additionalGids != null) {
-      process.user.additionalGids.forEach(g -> groups.add(g.toString()));
-    }
-    plan.op(Opcode.SETGROUPS, groups);
-    plan.op(Opcode.SETGID, process.user.gid.toString());
-    plan.op(Opcode.SETUID, process.user.uid.toString());
-    if (caps != null) {
-      long permitted = CapabilityNames.mask(caps.permitted, "process.capabilities.permitted");
-      long inheritable = CapabilityNames.mask(caps.inheritable, "process.capabilities.inheritable");
-      // The kernel raises an ambient capability only if it is permitted and inheritable (runc skips the rest too).
-      long ambient = CapabilityNames.mask(caps.ambient, "process.capabilities.ambient") & permitted & inheritable;
-      plan.op(Opcode.CAPS,
-          Long.toUnsignedString(CapabilityNames.mask(caps.effective, "process.capabilities.effective")),
-          Long.toUnsignedString(permitted), Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
-    }
-    if (Boolean.TRUE.equals(process.noNewPrivileges)) {
-      plan.op(Opcode.NO_NEW_PRIVS);
-    }
-    plan.op(Opcode.UMASK, Integer.toString(process.user.umask == null ? 0022 : process.user.umask));
-    if (process.env != null) {
-      process.env.forEach(e -> plan.op(Opcode.ENV, e));
-    }
-    plan.op(Opcode.RESOLVE_EXEC, process.args.get(0));
+    ProcessSetup.apply(process, plan);
     plan.op(Opcode.READY);
     plan.op(Opcode.WAIT_START);
     plan.op(Opcode.EXEC, process.args);
@@ -300,10 +250,5 @@ public final class InitPlanner {
     }
     long p = MountOptions.parse(List.of(name)).propagation();
     return p == 0 ? MS_SLAVE | MS_REC : p;
-  }
-
-  /** A limit for the helper: -1 for RLIM_INFINITY (2^64-1) or anything a signed long cannot hold. */
-  private static String limit(java.math.BigInteger value) {
-    return value == null || value.signum() < 0 || value.bitLength() > 63 ? "-1" : value.toString();
   }
 }
