@@ -218,4 +218,35 @@ class ExecTest {
     assertThat(env.status("x9")).isEqualTo("created");
     env.burrow().run("delete", "--force", "x9").ok();
   }
+
+  @Test
+  void withoutAPidNamespacePsAndKillAllKeepToTheInitsTree(TestEnv env) {
+    Path gate = env.dir("gate");
+    Bundle b = env.bundle().bind("/gate", gate, "rw")
+        .shell("sleep 1000 & echo $! > /gate/child; wait");
+    ContainerTest.namespaces(b, "mount", "uts", "ipc");
+    TestEnv.Container c = env.create(b, "x10");
+    env.burrow().run("start", "x10").ok();
+    Path childFile = gate.resolve("child");
+    assertThat(Host.eventually(Duration.ofSeconds(30), () -> {
+      try {
+        return Files.readString(childFile).endsWith("\n");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    })).as("the container wrote its child's pid").isTrue();
+    long child;
+    try {
+      child = Long.parseLong(Files.readString(childFile).trim());
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    env.trackPid(child);
+    // The host's pid namespace is shared: only the init and its descendants are the container's.
+    assertThat(psJson(env, "x10")).containsExactlyInAnyOrder(c.pid(), child);
+    env.burrow().run("kill", "--all", "x10", "KILL").ok();
+    assertThat(TestEnv.awaitDead(child)).isTrue();
+    env.awaitStatus("x10", "stopped");
+    env.burrow().run("delete", "x10").ok();
+  }
 }
