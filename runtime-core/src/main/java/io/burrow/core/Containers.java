@@ -88,7 +88,7 @@ public final class Containers {
           services.burrowCommand(), services.launcher());
       // The console socket first, so that a wrong path fails before anything runs. As the seed's
       // Create: the file server, then the sandbox with the server's io files.
-      try (IoFile console = connectConsole(consoleSocket.orElse(null));
+      try (IoFile console = connectConsole(id, consoleSocket.orElse(null));
           IoFiles ioFiles = fileAccess.createIoFiles(context)) {
         ProcessId server = ioFiles.serverPid().isPresent()
             ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElseThrow(
@@ -171,14 +171,15 @@ public final class Containers {
   }
 
   /** The connection to the client's console socket, owned by the caller; null without one. */
-  private IoFile connectConsole(Path consoleSocket) throws ContainerException {
+  private IoFile connectConsole(String id, Path consoleSocket) throws ContainerException {
     if (consoleSocket == null) {
       return null;
     }
     try {
       return services.control().connect(consoleSocket);
     } catch (IOException e) {
-      throw new ContainerException("--console-socket " + consoleSocket + ": " + e.getMessage(), e);
+      throw new ContainerException("cannot create container '" + id + "': --console-socket " + consoleSocket + ": "
+          + e.getMessage(), e);
     }
   }
 
