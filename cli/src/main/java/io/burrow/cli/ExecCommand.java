@@ -36,10 +36,10 @@ final class ExecCommand implements Callable<Integer> {
   @Option(names = "--pid-file", description = "write the process's host pid here")
   Path pidFile;
 
-  @Option(names = "--console-socket", description = "unix socket that receives the pty master (terminals are not supported yet)")
+  @Option(names = "--console-socket", description = "unix socket that receives the pty master of a process with a terminal (SCM_RIGHTS, as runc)")
   Path consoleSocket;
 
-  @Option(names = {"--tty", "-t"}, description = "allocate a pseudo-terminal (not supported yet)")
+  @Option(names = {"--tty", "-t"}, description = "allocate a pseudo-terminal (with --detach and --console-socket)")
   boolean tty;
 
   @Option(names = "--cwd", description = "working directory in the container")
@@ -91,7 +91,8 @@ final class ExecCommand implements Callable<Integer> {
     }
     ExecOptions options = new ExecOptions(args, cwd, env, tty, user, additionalGids, caps, noNewPrivs, apparmor,
         processLabel);
-    ExecRequest request = new ExecRequest(Optional.ofNullable(process), options, preserveFds, Optional.ofNullable(pidFile));
+    ExecRequest request = new ExecRequest(Optional.ofNullable(process), options, preserveFds, Optional.ofNullable(pidFile),
+        detach, Optional.ofNullable(consoleSocket));
     ProcessId started = new Exec(burrow.services(), burrow.containers()).start(id, request);
     if (detach) {
       return 0;

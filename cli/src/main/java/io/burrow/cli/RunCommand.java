@@ -31,7 +31,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"--detach", "-d"}, description = "return once the program runs")
   boolean detach;
 
-  @Option(names = "--console-socket", description = "unix socket that receives the pty master (not supported yet)")
+  @Option(names = "--console-socket", description = "unix socket that receives the pty master of a process.terminal container (SCM_RIGHTS, as runc)")
   Path consoleSocket;
 
   @Parameters(index = "0", paramLabel = "ID")
@@ -39,7 +39,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return burrow.containers().run(id, bundle, Optional.ofNullable(pidFile), detach, RunCommand::forwardSignals);
+    return burrow.containers().run(id, bundle, Optional.ofNullable(pidFile), detach, Optional.ofNullable(consoleSocket),
+        RunCommand::forwardSignals);
   }
 
   private static void forwardSignals(ContainerState state) {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Starts a process in a running (or created) container, as {@code runc exec}: the exec planner
@@ -70,20 +71,29 @@ public final class Exec {
         where = "burrow exec " + id;
         process = ExecPlanner.inline(spec, request.options(), where);
       }
+      checkTerminal(id, process, request);
       List<IoFile> inherited = preservedFds(request.preserveFds());
       List<NamespaceType> namespaces = ExecPlanner.namespacesToJoin(spec);
       InitPlan plan = ExecPlanner.plan(spec, process, 3 + inherited.size(), where);
       List<IoFile> namespaceFiles = List.of();
+      IoFile console = null;
       ProcessId started;
       try {
+        if (request.consoleSocket().isPresent()) {
+          console = connectConsole(id, request.consoleSocket().get());
+        }
         namespaceFiles = services.processes().openNamespaces(init, namespaces);
         List<IoFile> fds = new ArrayList<>(inherited);
         fds.addAll(namespaceFiles);
-        started = services.launcher().launch(new LaunchRequest("exec process", plan, List.of(), List.of(), fds));
+        started = services.launcher().launch(new LaunchRequest("exec process", plan, List.of(), List.of(), fds,
+            Optional.ofNullable(console)));
       } catch (IOException | LaunchException e) {
         throw new ContainerException("cannot exec in container '" + id + "': " + e.getMessage(), e);
       } finally {
         namespaceFiles.forEach(IoFile::close);
+        if (console != null) {
+          console.close();
+        }
       }
       if (request.pidFile().isPresent()) {
         try {
@@ -100,6 +110,37 @@ public final class Exec {
         }
       }
       return started;
+    }
+  }
+
+  /**
+   * runc's rules for a terminal ({@code checkTerminal}): a detached process with a terminal
+   * needs a console socket to send the master to, a console socket needs a detached process with
+   * a terminal. A terminal in the foreground, where runc makes its own stdio the console, is
+   * refused for now, as by {@code run}.
+   */
+  private static void checkTerminal(String id, Process process, ExecRequest request) throws ContainerException {
+    boolean terminal = Boolean.TRUE.equals(process.terminal);
+    if (request.detach() && terminal && request.consoleSocket().isEmpty()) {
+      throw new ContainerException("cannot exec in container '" + id + "': cannot allocate tty if burrow will detach"
+          + " without setting console socket (--console-socket)");
+    }
+    if ((!request.detach() || !terminal) && request.consoleSocket().isPresent()) {
+      throw new ContainerException("cannot exec in container '" + id + "': --console-socket "
+          + request.consoleSocket().get() + ": cannot use console socket if burrow will not detach or allocate tty");
+    }
+    if (!request.detach() && terminal) {
+      throw new ContainerException("cannot exec in container '" + id + "': a terminal in the foreground is not"
+          + " supported yet: use --detach with --console-socket, or no --tty");
+    }
+  }
+
+  private IoFile connectConsole(String id, Path socket) throws ContainerException {
+    try {
+      return services.control().connect(socket);
+    } catch (IOException e) {
+      throw new ContainerException("cannot exec in container '" + id + "': --console-socket " + socket + ": "
+          + e.getMessage(), e);
     }
   }
 

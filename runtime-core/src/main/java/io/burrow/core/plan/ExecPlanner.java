@@ -57,7 +57,8 @@ public final class ExecPlanner {
   /**
    * The plan of an exec: SETNS_FD on the inherited fds {@code firstNamespaceFd},
    * {@code firstNamespaceFd + 1}, ... (the init's namespaces of {@link #namespacesToJoin}, in that
-   * order), FORK, the process, READY, EXEC. Nothing waits for a start: the program runs as soon
+   * order), FORK, the session (with {@code process.terminal} a CONSOLE op: launch it with a console
+   * socket), the process, READY, EXEC. Nothing waits for a start: the program runs as soon
    * as the runtime has its pid.
    *
    * @param process the exec process, from {@link #fromFile} or {@link #inline}
@@ -71,6 +72,8 @@ public final class ExecPlanner {
     }
     // No PDEATHSIG: a detached exec outlives `burrow exec`; it dies with the container's pid namespace.
     plan.op(Opcode.FORK);
+    // The session and, with a terminal, the pty from the container's devpts, bound nowhere (as runc's exec).
+    InitPlanner.session(process, null, plan);
     try {
       ProcessSetup.apply(process, plan);
     } catch (IllegalArgumentException e) {
@@ -176,7 +179,7 @@ public final class ExecPlanner {
     return p;
   }
 
-  /** runc's validateProcessSpec, plus what this runtime cannot do yet. */
+  /** runc's validateProcessSpec. */
   private static void validate(Process p, String where) throws ContainerException {
     if (p.cwd == null || p.cwd.isEmpty()) {
       throw new ContainerException(where + ": cwd must not be empty");
@@ -186,9 +189,6 @@ public final class ExecPlanner {
     }
     if (p.args == null || p.args.isEmpty()) {
       throw new ContainerException(where + ": args must not be empty");
-    }
-    if (Boolean.TRUE.equals(p.terminal)) {
-      throw new ContainerException(where + ": terminal: terminals (--tty, --console-socket) are not supported yet");
     }
   }
 

@@ -37,6 +37,10 @@ public final class InitPlanner {
     {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"}, {"/proc/self/fd/1", "/dev/stdout"},
     {"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
   };
+  /** The container's pty multiplexer: a link to its own devpts's {@code pts/ptmx}. */
+  static final String PTMX = "/dev/ptmx";
+  /** Where runc binds the init's terminal. */
+  static final String CONSOLE = "/dev/console";
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
   private static final int S_IFIFO = 0010000;
@@ -64,8 +68,9 @@ public final class InitPlanner {
       plan.op(Opcode.PDEATHSIG, Integer.toString(Signals.SIGKILL));
     }
     boolean userNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.USER.specName().equals(ns.type));
+    boolean devMounted;
     try {
-      rootfs(bundle, sources, userNs, plan);
+      devMounted = rootfs(bundle, sources, userNs, plan);
     } catch (IOException e) {
       throw new ContainerException("cannot plan the root filesystem of " + bundle.rootfs() + ": " + e.getMessage(), e);
     }
@@ -77,6 +82,9 @@ public final class InitPlanner {
     }
     plan.op(Opcode.OPEN_FIFO, startGate.toString());
     plan.op(Opcode.PIVOT_ROOT, sources.root());
+    // As runc: the console before the rootfs is finalized (read-only paths, a read-only root), and
+    // /dev/console only in a /dev the runtime made (a bind-mounted /dev is the host's).
+    session(spec.process, devMounted ? CONSOLE : null, plan);
     afterPivot(spec, plan);
     try {
       process(spec.process, plan);
@@ -139,7 +147,8 @@ public final class InitPlanner {
     return Path.of(sources.root()).resolve(bundle.rootfs().relativize(resolved)).toString();
   }
 
-  private static void rootfs(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
+  /** @return whether the spec mounts a /dev of its own, which the plan then fills with devices */
+  private static boolean rootfs(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
       throws IOException, ContainerException {
     Spec spec = bundle.spec();
     long propagation = propagation(spec.linux.rootfsPropagation);
@@ -170,6 +179,7 @@ public final class InitPlanner {
     if (devMounted) {
       devices(bundle, sources, userNs, plan);
     }
+    return devMounted;
   }
 
   private static void bind(InitPlan.Builder plan, String source, String dest, MountOptions opts, boolean directory) {
@@ -219,6 +229,34 @@ public final class InitPlanner {
     for (String[] link : DEV_SYMLINKS) {
       plan.op(Opcode.SYMLINK, link[0], inRoot(bundle, sources, link[1]));
     }
+  }
+
+  /**
+   * The process's session and, with {@code process.terminal}, its terminal, as runc sets them up:
+   * a session of its own (SETSID), then a pty from the container's own devpts ({@code /dev/ptmx},
+   * so this runs where the process sees the container's /dev: after pivot_root, or after joining
+   * the container's mount namespace) as its controlling terminal and fds 0-2, with
+   * {@code process.consoleSize} as the window size and the master sent over the console socket.
+   * The one entry point for every plan that starts a container process: the init here, exec's
+   * process too. A plan with a terminal must be launched with a console socket
+   * ({@link io.burrow.api.spi.LaunchRequest#consoleSocket()}).
+   *
+   * @param consolePath where to bind the slave as well (runc's {@code /dev/console} for the
+   *     init), or null for none (runc binds nothing for exec)
+   */
+  public static void session(Process process, String consolePath, InitPlan.Builder plan) {
+    plan.op(Opcode.SETSID);
+    if (!Boolean.TRUE.equals(process.terminal)) {
+      return;
+    }
+    if (consolePath != null) {
+      plan.op(Opcode.MKFILE, consolePath);
+    }
+    Process.ConsoleSize size = process.consoleSize;
+    int rows = size == null || size.height == null ? 0 : size.height;
+    int cols = size == null || size.width == null ? 0 : size.width;
+    plan.op(Opcode.CONSOLE, PTMX, Integer.toString(rows), Integer.toString(cols),
+        consolePath == null ? "" : consolePath, process.user.uid.toString());
   }
 
   private static void afterPivot(Spec spec, InitPlan.Builder plan) {

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The part of a plan that turns the helper, once it is in the container's namespaces, into a
- * spec {@link Process}: oom score, rlimits, a session of its own, cwd, the capability bounding
+ * The part of a plan that turns the helper, once it is in the container's namespaces and has its
+ * session ({@link InitPlanner#session}), into a spec {@link Process}: oom score, rlimits, cwd, the capability bounding
  * set, groups and ids, capabilities, no_new_privs, umask, environment, and the program resolved
  * on the container's PATH. The same for a container init ({@link InitPlanner}) and an exec'd
  * process ({@link ExecPlanner}), which only differ in what comes after it. Stateless.
@@ -44,7 +44,6 @@ final class ProcessSetup {
         plan.op(Opcode.RLIMIT, resource.toString(), limit(r.soft), limit(r.hard));
       }
     }
-    plan.op(Opcode.SETSID);
     plan.op(Opcode.CHDIR, process.cwd);
     Process.Capabilities caps = process.capabilities;
     if (caps != null) {

@@ -107,7 +107,8 @@ class ExecPlannerTest {
     assertThat(ops.get(ops.size() - 2)).isEqualTo(op(READY));
     assertThat(ops.get(ops.size() - 1)).isEqualTo(new Op(EXEC, List.of("echo", "hi")));
     // The process part is the init's: rlimits, cwd, groups and ids in that order, then capabilities.
-    assertThat(opcodes(plan)).containsSubsequence(RLIMIT, Opcode.SETSID, CHDIR, CAPS_BOUNDING, SETGROUPS, SETGID,
+    assertThat(opcodes(plan)).doesNotContain(Opcode.CONSOLE);
+    assertThat(opcodes(plan)).containsSubsequence(FORK, Opcode.SETSID, RLIMIT, CHDIR, CAPS_BOUNDING, SETGROUPS, SETGID,
         SETUID, CAPS, Opcode.NO_NEW_PRIVS, Opcode.UMASK, ENV, Opcode.RESOLVE_EXEC, READY, EXEC);
   }
 
@@ -204,5 +205,19 @@ class ExecPlannerTest {
         null, null, null, null), WHERE)).hasMessage(WHERE + ": cwd 'rel' must be an absolute path");
     assertThatThrownBy(() -> ExecPlanner.inline(s, new ExecOptions(List.of("id"), null, null, false, null, List.of(-1L),
         null, null, null, null), WHERE)).hasMessage("--additional-gids -1: must be a positive number");
+  }
+
+  @Test
+  void aTerminalIsTheProcessesOwnPtyBoundNowhere() throws Exception {
+    Spec s = spec();
+    Process p = ExecPlanner.inline(s, new ExecOptions(List.of("sh"), null, null, true, "1000", null, null, null, null,
+        null), WHERE);
+    assertThat(p.terminal).isTrue();
+    List<Op> ops = ExecPlanner.plan(s, p, 3, WHERE).ops();
+    int fork = ops.indexOf(op(FORK));
+    assertThat(ops.subList(fork + 1, fork + 3)).containsExactly(op(Opcode.SETSID),
+        op(Opcode.CONSOLE, "/dev/ptmx", 0, 0, "", 1000));
+    Process withoutTty = ExecPlanner.inline(s, ExecOptions.of(List.of("sh")), WHERE);
+    assertThat(withoutTty.terminal).as("runc: no --tty, no terminal, whatever the container has").isFalse();
   }
 }
