@@ -249,4 +249,38 @@ class ExecTest {
     env.awaitStatus("x10", "stopped");
     env.burrow().run("delete", "x10").ok();
   }
+
+  @Test
+  void execJoinsTheContainersUserNamespaceFirst(TestEnv env) {
+    Bundle b = env.bundle().args("sleep", "1000").edit(s -> {
+      s.linux.namespaces = new ArrayList<>(List.of(
+          new io.burrow.api.spec.Linux.Namespace("pid", null), new io.burrow.api.spec.Linux.Namespace("mount", null),
+          new io.burrow.api.spec.Linux.Namespace("ipc", null), new io.burrow.api.spec.Linux.Namespace("uts", null),
+          new io.burrow.api.spec.Linux.Namespace("network", null), new io.burrow.api.spec.Linux.Namespace("user", null)));
+      s.linux.uidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+      s.linux.gidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+      // A cgroup mount needs a cgroup namespace under a user namespace; not what this test is about.
+      s.mounts.removeIf(m -> "cgroup".equals(m.type) || "cgroup2".equals(m.type));
+    });
+    TestEnv.Container c = env.create(b, "x11");
+    env.burrow().run("start", "x11").ok();
+    Burrow.Result r = env.burrow().run("exec", "--user", "1000:1000", "x11", "sh", "-c",
+        "echo uid $(id -u); echo uidmap $(cat /proc/self/uid_map); echo userns $(readlink /proc/self/ns/user); "
+            + "echo ipcns $(readlink /proc/self/ns/ipc); echo host $(hostname)").ok();
+    Map<String, String> kv = ContainerTest.keyValues(r.stdout());
+    assertThat(kv.get("uid")).isEqualTo("1000");
+    assertThat(kv.get("uidmap")).isEqualTo("0 100000 65536");
+    assertThat(kv.get("userns")).isEqualTo(Host.ns(c.pid(), "user").orElseThrow());
+    assertThat(kv.get("ipcns")).isEqualTo(Host.ns(c.pid(), "ipc").orElseThrow());
+    assertThat(kv.get("host")).as("the container's uts namespace").isEqualTo(b.spec().hostname);
+    Path pidFile = env.base().resolve("exec.pid");
+    Burrow.Result d = env.burrow().run("exec", "-d", "--pid-file", pidFile.toString(), "x11", "sleep", "1000").ok();
+    long pid = TestEnv.readPidFile(pidFile, d);
+    env.trackPid(pid);
+    assertThat(Host.ns(pid, "user")).isEqualTo(Host.ns(c.pid(), "user"));
+    env.burrow().run("kill", "--all", "x11", "KILL").ok();
+    assertThat(TestEnv.awaitDead(pid)).isTrue();
+    env.awaitStatus("x11", "stopped");
+    env.burrow().run("delete", "x11").ok();
+  }
 }
