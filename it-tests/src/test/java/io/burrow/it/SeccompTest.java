@@ -102,6 +102,35 @@ class SeccompTest {
   }
 
   @Test
+  void anExecdProcessGetsTheContainersFilter(TestEnv env) {
+    // The init itself never calls mkdir; only what exec starts meets the rule.
+    Bundle b = env.bundle().args("sleep", "1000").edit(s ->
+        s.linux.seccomp = profile("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+            + "{'names':['mkdir','mkdirat'],'action':'SCMP_ACT_ERRNO','errnoRet':38}]}"));
+    env.create(b, "x1");
+    env.burrow().run("start", "x1").ok();
+    Burrow.Result inline = env.burrow().run("exec", "x1", "sh", "-c",
+        "mkdir /made; echo status $?; grep '^Seccomp:' /proc/self/status");
+    assertThat(inline.exitCode()).as(inline.outputs()).isZero();
+    assertThat(inline.stderr()).contains("Function not implemented");
+    assertThat(inline.stdout()).contains("status 1").containsPattern("Seccomp:\\s+2");
+    // A process.json (what dockerd sends) has no seccomp of its own: the container's applies as well.
+    java.nio.file.Path processJson = env.base().resolve("process.json");
+    try {
+      java.nio.file.Files.writeString(processJson, "{\"args\": [\"mkdir\", \"/made\"], \"cwd\": \"/\","
+          + " \"env\": [\"PATH=/bin:/usr/bin\"], \"user\": {\"uid\": 0, \"gid\": 0}}");
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    Burrow.Result file = env.burrow().run("exec", "--process", processJson.toString(), "x1");
+    assertThat(file.exitCode()).as(file.outputs()).isEqualTo(1);
+    assertThat(file.stderr()).contains("Function not implemented");
+    env.burrow().run("kill", "x1", "KILL").ok();
+    env.awaitStatus("x1", "stopped");
+    env.burrow().run("delete", "x1").ok();
+  }
+
+  @Test
   void killProcessKillsTheProgramWithSigsys(TestEnv env) {
     Bundle b = env.bundle().args("uname").edit(s ->
         s.linux.seccomp = profile("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
