@@ -131,6 +131,52 @@ class SeccompTest {
   }
 
   @Test
+  void aNotifyRuleDeliversTheListenerFdAndTheProcessStateToTheAgent(TestEnv env) throws Exception {
+    java.nio.file.Path socket = env.base().resolve("agent.sock");
+    java.util.concurrent.CompletableFuture<String> received = new java.util.concurrent.CompletableFuture<>();
+    try (io.burrow.linux.Fd listener = io.burrow.linux.UnixSockets.listen(socket, 0600)) {
+      Thread agent = new Thread(() -> {
+        try (io.burrow.linux.Fd conn = io.burrow.linux.UnixSockets.accept(listener, java.time.Duration.ofSeconds(60))
+                 .orElseThrow(() -> new AssertionError("no connection to the agent"));
+             io.burrow.linux.UnixSockets.Received msg = io.burrow.linux.UnixSockets.receive(conn, 65536, 4)) {
+          StringBuilder fds = new StringBuilder();
+          for (io.burrow.linux.Fd fd : msg.fds()) {
+            fds.append(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd.fd())));
+          }
+          // Closing the listener (msg.close) makes the notified syscall fail with ENOSYS.
+          received.complete(msg.text() + "\n" + fds);
+        } catch (Throwable e) {
+          received.completeExceptionally(e);
+        }
+      }, "seccomp agent");
+      agent.start();
+      Bundle b = env.bundle().shell("mkdir /made; echo status $?; echo done").edit(s ->
+          s.linux.seccomp = profile("{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'" + socket + "',"
+              + "'listenerMetadata':'agent-meta','syscalls':[{'names':['mkdir','mkdirat'],'action':'SCMP_ACT_NOTIFY'}]}"));
+      Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "n1");
+      agent.join();
+      String got = received.get();
+      assertThat(r.exitCode()).as(r.outputs() + "\nagent got: " + got).isZero();
+      String[] parts = got.split("\n");
+      JsonNode state = SpecIo.MAPPER.readTree(parts[0]);
+      assertThat(state.get("fds").toString()).isEqualTo("[\"seccompFd\"]");
+      assertThat(state.get("metadata").asText()).isEqualTo("agent-meta");
+      assertThat(state.get("ociVersion").asText()).isNotEmpty();
+      assertThat(state.get("pid").asInt()).isPositive();
+      assertThat(state.get("state").get("id").asText()).isEqualTo("n1");
+      assertThat(state.get("state").get("status").asText()).isEqualTo("creating");
+      assertThat(state.get("state").get("pid").asInt()).isEqualTo(state.get("pid").asInt());
+      assertThat(state.get("state").get("bundle").asText()).isEqualTo(b.dir().toString());
+      assertThat(parts[1]).isEqualTo("anon_inode:seccomp notify");
+      assertThat(r.stdout()).contains("status 1").contains("done");
+      assertThat(r.stderr()).contains("Function not implemented");
+      LifecycleTest.removeAfterRun(env, "n1");
+    } finally {
+      java.nio.file.Files.deleteIfExists(socket);
+    }
+  }
+
+  @Test
   void killProcessKillsTheProgramWithSigsys(TestEnv env) {
     Bundle b = env.bundle().args("uname").edit(s ->
         s.linux.seccomp = profile("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["

@@ -8,6 +8,7 @@ import io.burrow.api.spi.LaunchRequest;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.ProcessId;
+import io.burrow.api.spi.SeccompListener;
 import io.burrow.api.spi.Signals;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
@@ -88,6 +89,10 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
           reap(helperPid);
           helperReaped = true;
           sync.writeLine("GO");
+        } else if (line.equals("SECCOMP_FD")) {
+          try (Fd listener = sync.takeFd("SECCOMP_FD")) {
+            sendListener(what, request, forks ? initPid : helperPid, listener);
+          }
         } else if (line.equals("READY")) {
           break;
         } else if (line.startsWith("ERR ")) {
@@ -110,6 +115,19 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
         throw le;
       }
       throw new LaunchException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** runc's sendContainerProcessState: one message to the agent, the state JSON with the listener fd. */
+  private static void sendListener(String what, LaunchRequest request, int pid, Fd listener) throws LaunchException {
+    SeccompListener target = request.seccompListener().orElseThrow(() ->
+        new LaunchException(what + ": the exec helper sent a seccomp listener nobody asked for"));
+    try (Fd agent = UnixSockets.connect(target.socket())) {
+      UnixSockets.send(agent, target.state().apply(pid).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          List.of(listener));
+    } catch (IOException e) {
+      throw new LaunchException(what + ": cannot send the seccomp listener to the agent at " + target.socket()
+          + " (linux.seccomp.listenerPath): " + e.getMessage(), e);
     }
   }
 

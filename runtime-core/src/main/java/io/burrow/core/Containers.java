@@ -209,10 +209,12 @@ public final class Containers {
       throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
-    InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed, seccompProgram(services, bundle));
+    Optional<SeccompProgram> seccomp = seccompProgram(services, bundle);
+    InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed, seccomp);
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
-        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), console));
+        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), console,
+        SeccompAgent.listener(seccomp, context.containerId(), "creating", bundle.dir(), spec.annotations)));
   }
 
   /** The container's compiled {@code linux.seccomp}, if it has one. */

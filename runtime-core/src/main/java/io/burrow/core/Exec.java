@@ -74,7 +74,8 @@ public final class Exec {
       checkTerminal(id, process, request);
       List<IoFile> inherited = preservedFds(request.preserveFds());
       List<NamespaceType> namespaces = ExecPlanner.namespacesToJoin(spec);
-      InitPlan plan = ExecPlanner.plan(spec, process, 3 + inherited.size(), where, seccomp(container, spec));
+      java.util.Optional<io.burrow.api.spi.SeccompProgram> seccomp = seccomp(container, spec);
+      InitPlan plan = ExecPlanner.plan(spec, process, 3 + inherited.size(), where, seccomp);
       List<IoFile> namespaceFiles = List.of();
       IoFile console = null;
       ProcessId started;
@@ -86,7 +87,8 @@ public final class Exec {
         List<IoFile> fds = new ArrayList<>(inherited);
         fds.addAll(namespaceFiles);
         started = services.launcher().launch(new LaunchRequest("exec process", plan, List.of(), List.of(), fds,
-            Optional.ofNullable(console)));
+            Optional.ofNullable(console), SeccompAgent.listener(seccomp, id, "running",
+                Path.of(container.record().bundle()), spec.annotations)));
       } catch (IOException | LaunchException e) {
         throw new ContainerException("cannot exec in container '" + id + "': " + e.getMessage(), e);
       } finally {
