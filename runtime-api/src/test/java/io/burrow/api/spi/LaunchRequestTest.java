@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** A console socket travels with a launch exactly when the plan sets up a terminal. */
+/** A console socket travels with a launch exactly when the plan sets up a terminal, a seccomp listener target exactly when its filter makes a listener. */
 class LaunchRequestTest {
   private static final IoFile SOCKET = new IoFile() {
     @Override
@@ -45,5 +45,19 @@ class LaunchRequestTest {
     assertThatThrownBy(() -> new LaunchRequest("init c1", InitPlan.builder().op(Opcode.SETSID).build(), List.of(),
         List.of(), List.of(), Optional.of(SOCKET)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sets up no terminal");
+  }
+
+  @Test
+  void aSeccompListenerTravelsExactlyWithAFilterThatMakesOne() {
+    SeccompListener agent = new SeccompListener(java.nio.file.Path.of("/run/agent.sock"), pid -> "{}");
+    InitPlan notify = InitPlan.builder().op(Opcode.SECCOMP, "00", Long.toString(SeccompProgram.FLAG_NEW_LISTENER
+        | SeccompProgram.FLAG_LOG)).build();
+    InitPlan plain = InitPlan.builder().op(Opcode.SECCOMP, "00", Long.toString(SeccompProgram.FLAG_LOG)).build();
+    assertThat(new LaunchRequest("init", notify, List.of(), List.of(), List.of(), Optional.empty(), Optional.of(agent))
+        .seccompListener()).contains(agent);
+    assertThatThrownBy(() -> new LaunchRequest("init c1", notify, List.of(), List.of(), List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("init c1").hasMessageContaining("SCMP_ACT_NOTIFY");
+    assertThatThrownBy(() -> new LaunchRequest("init c1", plain, List.of(), List.of(), List.of(), Optional.empty(),
+        Optional.of(agent))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("makes no listener");
   }
 }
