@@ -150,6 +150,10 @@ public final class LibSeccompCompiler implements SeccompCompiler {
       }
       if (notify) {
         flags |= SeccompProgram.FLAG_NEW_LISTENER;
+        if ((flags & SeccompProgram.FLAG_TSYNC) != 0) {
+          // The kernel takes TSYNC with a listener only with TSYNC_ESRCH (the init has one thread anyway).
+          flags |= SeccompProgram.FLAG_TSYNC_ESRCH;
+        }
       }
       return new Built(export(ctx, pfc), flags, notify ? listenerPath : Optional.empty(), listenerMetadata);
     } finally {

@@ -128,6 +128,10 @@ class LibSeccompCompilerTest {
         | SeccompProgram.FLAG_NEW_LISTENER);
     assertThat(p.listenerPath()).contains("/run/agent.sock");
     assertThat(p.listenerMetadata()).isEqualTo("meta");
+    SeccompProgram tsync = compiler.compile(json("{'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_TSYNC'],"
+        + "'listenerPath':'/run/agent.sock','syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}")).orElseThrow();
+    assertThat(tsync.flags()).isEqualTo(SeccompProgram.FLAG_TSYNC | SeccompProgram.FLAG_TSYNC_ESRCH
+        | SeccompProgram.FLAG_NEW_LISTENER);
   }
 
   @Test

@@ -16,6 +16,7 @@ public record SeccompProgram(byte[] bpf, long flags, Optional<String> listenerPa
   public static final long FLAG_LOG = 2;
   public static final long FLAG_SPEC_ALLOW = 4;
   public static final long FLAG_NEW_LISTENER = 8;
+  public static final long FLAG_TSYNC_ESRCH = 16;
   public static final long FLAG_WAIT_KILLABLE_RECV = 32;
 
   public SeccompProgram {
