@@ -177,11 +177,13 @@ public final class LibSeccompCompiler implements SeccompCompiler {
   /**
    * The filter flags this kernel takes, probed as runc probes them: seccomp(SET_MODE_FILTER) with
    * the flag and no program fails with EFAULT when the flag is known, EINVAL when not.
+   * WAIT_KILLABLE_RECV is valid only with a listener, so it is probed with NEW_LISTENER.
    */
   public static List<String> kernelFlags() {
     List<String> known = new ArrayList<>();
     FLAGS.forEach((name, bit) -> {
-      if (Native.libc().syscall(Native.SYS_SECCOMP, 1 /* SECCOMP_SET_MODE_FILTER */, bit, null) < 0
+      long probe = bit == SeccompProgram.FLAG_WAIT_KILLABLE_RECV ? bit | SeccompProgram.FLAG_NEW_LISTENER : bit;
+      if (Native.libc().syscall(Native.SYS_SECCOMP, 1 /* SECCOMP_SET_MODE_FILTER */, probe, null) < 0
           && Native.errno() == Native.EFAULT) {
         known.add(name);
       }
