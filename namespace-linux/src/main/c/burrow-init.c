@@ -9,11 +9,14 @@
  *
  *   helper -> runtime   "MAP <pid>\n"   write uid/gid maps for <pid>, then send "GO\n"
  *                       "PID <pid>\n"   the forked init's host pid; the runtime answers "GO\n"
+ *                       "SECCOMP_FD\n"  with the seccomp listener fd (SCM_RIGHTS), for a NOTIFY rule
  *                       "READY\n"       the init waits for start (or is about to exec)
  *                       "ERR <text>\n"  op failed; the helper exits 1
  *
- * Usage: burrow-init SYNC_FD. The fds below SYNC_FD from 3 up are the program's own (io files,
- * sockets) and pass through unchanged; SYNC_FD is closed once the init is ready.
+ * Usage: burrow-init SYNC_FD [CONSOLE_FD]. The fds below SYNC_FD from 3 up are the program's own
+ * (io files, sockets) and pass through unchanged; SYNC_FD is closed once the init is ready.
+ * CONSOLE_FD, given when the plan has a CONSOLE op, is a socket connected to the client's
+ * --console-socket; the CONSOLE op sends the pty master on it and closes it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,8 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -37,7 +42,10 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #define MAX_PLAN (16 * 1024 * 1024)
 #define MAX_ENV 4096
@@ -47,7 +55,7 @@ enum {
   OP_MKNOD, OP_PIVOT_ROOT, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_MASK, OP_READONLY,
   OP_REMOUNT_RO, OP_CHDIR, OP_RLIMIT, OP_SETSID, OP_OPEN_FIFO, OP_NO_NEW_PRIVS, OP_CAPS_BOUNDING,
   OP_CAPS, OP_SETGROUPS, OP_SETGID, OP_SETUID, OP_UMASK, OP_ENV, OP_RESOLVE_EXEC, OP_READY,
-  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG, OP_PRIVATE_PARENT, OP_CHROOT
+  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG, OP_CONSOLE, OP_SETNS_FD, OP_SECCOMP, OP_PRIVATE_PARENT, OP_CHROOT
 };
 
 static const char *op_names[] = {
@@ -55,11 +63,12 @@ static const char *op_names[] = {
   "PIVOT_ROOT", "SETHOSTNAME", "SETDOMAINNAME", "WRITE_FILE", "MASK", "READONLY", "REMOUNT_RO",
   "CHDIR", "RLIMIT", "SETSID", "OPEN_FIFO", "NO_NEW_PRIVS", "CAPS_BOUNDING", "CAPS", "SETGROUPS",
   "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG",
-  "PRIVATE_PARENT", "CHROOT"
+  "CONSOLE", "SETNS_FD", "SECCOMP", "PRIVATE_PARENT", "CHROOT"
 };
 
 static int sync_fd = -1;
 static int fifo_fd = -1;
+static int console_fd = -1;
 static char *envp[MAX_ENV + 1];
 static int envc = 0;
 static char exec_path[PATH_MAX];
@@ -313,6 +322,105 @@ static void resolve_exec(const char *file) {
   die("executable file '%s' not found in $PATH", file);
 }
 
+/* runc's utils.SendFd framing: one fd in one SCM_RIGHTS message, its name as the payload. */
+static void send_fd(int sock, const char *name, int fd) {
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = { (void *) name, strlen(name) };
+  struct msghdr msg = { 0 };
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n < 0) die("send the pty master over the console socket");
+}
+
+static void do_console(const char *ptmx, unsigned short rows, unsigned short cols, const char *console,
+                       uid_t uid) {
+  if (console_fd < 0) { errno = 0; die("the plan has a terminal but the runtime gave no console socket"); }
+  int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) die("open %s", ptmx);
+  int ptn, unlock = 0;
+  if (ioctl(master, TIOCGPTN, &ptn) < 0) die("ptsname of %s", ptmx);
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) die("unlockpt %s", ptmx);
+  char slave_path[64];
+  snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", ptn);
+  if (rows || cols) {
+    struct winsize ws = { rows, cols, 0, 0 };
+    if (ioctl(master, TIOCSWINSZ, &ws) < 0) die("set the window size of %s", slave_path);
+  }
+  if (*console && mount(slave_path, console, NULL, MS_BIND, NULL) < 0) die("bind %s on %s", slave_path, console);
+  send_fd(console_fd, "/dev/ptmx", master);
+  close(master);
+  close(console_fd);
+  console_fd = -1;
+  int slave = open(slave_path, O_RDWR | O_NOCTTY);
+  if (slave < 0) die("open %s", slave_path);
+  if (fchown(slave, uid, (gid_t) -1) < 0) die("chown %s", slave_path);
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2(slave, fd) < 0) die("dup2 %s onto fd %d", slave_path, fd);
+  if (slave > 2) close(slave);
+  if (ioctl(0, TIOCSCTTY, 0) < 0) die("make %s the controlling terminal", slave_path);
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Sends "SECCOMP_FD\n" with fd attached, so that the runtime can pass the listener to its agent. */
+static void send_listener(int fd) {
+  char line[] = "SECCOMP_FD\n";
+  struct iovec iov = { line, sizeof line - 1 };
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t w;
+  do w = sendmsg(sync_fd, &msg, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
+  if (w != (ssize_t) iov.iov_len) die("send the seccomp listener fd");
+}
+
+/* The runtime compiled the filter (libseccomp, in Java); this only installs the program it sent. */
+static void install_seccomp(const char *hex, unsigned long long flags) {
+  size_t len = strlen(hex);
+  if (len == 0 || len % 16 != 0) { errno = EINVAL; die("a BPF program of %zu hex digits", len); }
+  struct sock_fprog prog;
+  prog.len = (unsigned short) (len / 16);
+  if (len / 16 > BPF_MAXINSNS) { errno = E2BIG; die("a BPF program of %zu instructions", len / 16); }
+  unsigned char *bytes = malloc(len / 2);
+  if (!bytes) die("malloc");
+  for (size_t i = 0; i < len / 2; i++) {
+    int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) { errno = EINVAL; die("bad hex in the BPF program"); }
+    bytes[i] = (unsigned char) (hi << 4 | lo);
+  }
+  prog.filter = (struct sock_filter *) bytes;
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int) flags, &prog);
+  if (rc < 0 && errno == ENOSYS && flags == 0) {
+    rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+  }
+  if (rc < 0) die("install the seccomp filter (flags %llu)", flags);
+  if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    send_listener((int) rc);
+    close((int) rc);
+  }
+  free(bytes);
+}
+
 static void do_fork(void) {
   /* CLONE_PARENT makes the init a child of the runtime, which can then wait for its exit code. */
   pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
@@ -483,6 +591,9 @@ static void run_op(int op, int argc, char **argv) {
     execve(exec_path, args, envp);
     die("exec %s", exec_path);
   }
+  case OP_SECCOMP:
+    install_seccomp(argv[0], parse_ull(argv[1]));
+    break;
   case OP_PDEATHSIG:
     if (prctl(PR_SET_PDEATHSIG, (unsigned long) parse_ll(argv[0]), 0, 0, 0) < 0) die("pdeathsig");
     break;
@@ -498,6 +609,16 @@ static void run_op(int op, int argc, char **argv) {
     close(dir);
     break;
   }
+  case OP_CONSOLE:
+    do_console(argv[0], (unsigned short) parse_ull(argv[1]), (unsigned short) parse_ull(argv[2]), argv[3],
+               (uid_t) parse_ull(argv[4]));
+    break;
+  case OP_SETNS_FD: {
+    int fd = (int) parse_ll(argv[0]);
+    if (setns(fd, (int) parse_ll(argv[1])) < 0) die("join namespace on fd %s (type %s)", argv[0], argv[1]);
+    close(fd);
+    break;
+  }
   default:
     errno = EINVAL;
     die("unknown opcode %d", op);
@@ -511,8 +632,9 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
 
-  if (argc != 2 || (sync_fd = (int) parse_ll(argv[1])) < 3) {
-    static const char usage[] = "usage: burrow-init SYNC_FD (started by burrow, not by hand)\n";
+  if (argc < 2 || argc > 3 || (sync_fd = (int) parse_ll(argv[1])) < 3
+      || (argc == 3 && (console_fd = (int) parse_ll(argv[2])) < 3)) {
+    static const char usage[] = "usage: burrow-init SYNC_FD [CONSOLE_FD] (started by burrow, not by hand)\n";
     (void) !write(2, usage, sizeof usage - 1);
     return 2;
   }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.state.ContainerState;
+import io.burrow.api.spi.SeccompCompiler;
 import io.burrow.core.plan.CapabilityNames;
+import io.burrow.linux.LibSeccompCompiler;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -36,11 +38,28 @@ final class FeaturesCommand implements Callable<Integer> {
     CapabilityNames.all().forEach(caps::add);
     // What is not enforced yet is reported as such, so that a client does not rely on it.
     linux.putObject("cgroup").put("v1", false).put("v2", false).put("systemd", false).put("systemdUser", false);
-    linux.putObject("seccomp").put("enabled", false);
+    seccomp(linux.putObject("seccomp"));
     linux.putObject("apparmor").put("enabled", false);
     linux.putObject("selinux").put("enabled", false);
     root.putObject("annotations").put("dev.burrow.version", VersionProvider.version());
     System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
     return 0;
+  }
+
+  /** features.md's seccomp object, from what libseccomp and the kernel here actually take. */
+  private static void seccomp(ObjectNode seccomp) {
+    SeccompCompiler.Support support;
+    try {
+      support = new LibSeccompCompiler().support();
+    } catch (IllegalStateException e) {
+      seccomp.put("enabled", false); // no libseccomp on this host: a profile would be refused
+      return;
+    }
+    seccomp.put("enabled", true);
+    support.actions().forEach(seccomp.putArray("actions")::add);
+    support.operators().forEach(seccomp.putArray("operators")::add);
+    support.architectures().forEach(seccomp.putArray("archs")::add);
+    support.flags().forEach(seccomp.putArray("knownFlags")::add);
+    LibSeccompCompiler.kernelFlags().forEach(seccomp.putArray("supportedFlags")::add);
   }
 }

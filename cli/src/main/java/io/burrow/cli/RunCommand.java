@@ -31,7 +31,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"--detach", "-d"}, description = "return once the program runs")
   boolean detach;
 
-  @Option(names = "--console-socket", description = "unix socket that receives the pty master (not supported yet)")
+  @Option(names = "--console-socket", description = "unix socket that receives the pty master of a process.terminal container (SCM_RIGHTS, as runc)")
   Path consoleSocket;
 
   @Parameters(index = "0", paramLabel = "ID")
@@ -39,14 +39,20 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return burrow.containers().run(id, bundle, Optional.ofNullable(pidFile), detach, RunCommand::forwardSignals);
+    return burrow.containers().run(id, bundle, Optional.ofNullable(pidFile), detach, Optional.ofNullable(consoleSocket),
+        RunCommand::forwardSignals);
   }
 
   private static void forwardSignals(ContainerState state) {
+    forwardSignalsTo(state.pid());
+  }
+
+  /** From now on, the signals a user sends burrow to end or steer a program go to {@code pid}. */
+  static void forwardSignalsTo(int pid) {
     for (String name : FORWARDED) {
       int number = Signals.parse(name);
       try {
-        Signal.handle(new Signal(name), s -> io.burrow.linux.Native.posix().kill(state.pid(), number));
+        Signal.handle(new Signal(name), s -> io.burrow.linux.Native.posix().kill(pid, number));
       } catch (IllegalArgumentException reservedByTheJvm) {
         // e.g. SIGQUIT and, on some JVMs, SIGUSR2: the container does not get these from us
       }

@@ -27,6 +27,9 @@ public interface LinuxLibC {
   /** syscall(2) for openat2(dirfd, path, struct open_how *, size): glibc has no wrapper. */
   long syscall(long number, int dirfd, String path, Pointer how, long size);
 
+  /** syscall(2) for seccomp(operation, flags, args): probing which filter flags the kernel knows. */
+  long syscall(long number, int operation, long flags, Pointer args);
+
   int socketpair(int domain, int type, int protocol, @Out int[] fds);
 
   int fcntl(int fd, int cmd, int arg);
@@ -51,6 +54,9 @@ public interface LinuxLibC {
   int shutdown(int fd, int how);
 
   int poll(Pointer fds, long nfds, int timeoutMillis);
+
+  /** ioctl(2) with a pointer argument (e.g. TIOCSWINSZ with a struct winsize). */
+  int ioctl(int fd, long request, Pointer arg);
 
   int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
 
@@ -81,4 +87,7 @@ public interface LinuxLibC {
   int chroot(String path);
 
   int chdir(String path);
+
+  /** An anonymous file, for a library that writes its output to an fd (libseccomp's export). */
+  int memfd_create(String name, int flags);
 }

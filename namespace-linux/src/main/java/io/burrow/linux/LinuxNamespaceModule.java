@@ -8,8 +8,9 @@ import io.burrow.api.spi.HookRunner;
 import io.burrow.api.spi.IdMapper;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessControl;
+import io.burrow.api.spi.SeccompCompiler;
 
-/** The Guice wiring of this module: the Linux namespace launcher, process control, id mapper, hook runner and control channel. */
+/** The Guice wiring of this module: the Linux namespace launcher, process control, id mapper, hook runner, control channel and seccomp compiler. */
 public final class LinuxNamespaceModule extends AbstractModule {
   @Override
   protected void configure() {
@@ -18,6 +19,7 @@ public final class LinuxNamespaceModule extends AbstractModule {
     bind(IdMapper.class).to(ProcIdMapper.class).in(Singleton.class);
     bind(HookRunner.class).to(SpawningHookRunner.class).in(Singleton.class);
     bind(ControlChannel.class).to(UnixControlChannel.class).in(Singleton.class);
+    bind(SeccompCompiler.class).to(LibSeccompCompiler.class).in(Singleton.class);
   }
 
   @Provides

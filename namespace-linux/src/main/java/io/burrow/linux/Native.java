@@ -26,6 +26,8 @@ public final class Native {
   public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   public static final long SYS_PIVOT_ROOT = 155;
   public static final long SYS_OPENAT2 = 437;
+  public static final long SYS_SECCOMP = 317;
+  public static final int EFAULT = 14;
 
   private static final class Holder {
     static final LinuxLibC LIBC = LibraryLoader.create(LinuxLibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());

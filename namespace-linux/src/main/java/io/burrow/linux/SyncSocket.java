@@ -8,14 +8,16 @@ import jnr.ffi.Pointer;
 
 /**
  * The runtime's end of the sync socket with one exec helper: writes bytes, reads newline-ended
- * messages with a deadline so that a stuck helper is an error rather than a hang. Owns its fd.
- * Used by one thread at a time.
+ * messages with a deadline so that a stuck helper is an error rather than a hang, and keeps the
+ * fds a message brings (the seccomp listener) until {@link #takeFd} claims them. Owns its fd and
+ * the unclaimed fds. Used by one thread at a time.
  */
 final class SyncSocket implements AutoCloseable {
   private static final short POLLIN = 0x1;
   private final Fd fd;
   private final String peer;
   private final StringBuilder pending = new StringBuilder();
+  private final java.util.ArrayDeque<Fd> fds = new java.util.ArrayDeque<>();
   private boolean eof;
 
   SyncSocket(Fd fd, String peer) {
@@ -62,18 +64,13 @@ final class SyncSocket implements AutoCloseable {
       if (!pollIn((int) Math.min(Integer.MAX_VALUE, Math.max(1, left / 1_000_000)))) {
         continue;
       }
-      byte[] buf = new byte[4096];
-      int n = Native.posix().read(fd.fd(), buf, buf.length);
-      if (n < 0) {
-        if (Native.errno() == Native.EINTR) {
-          continue;
-        }
-        throw new IOException(Native.error("read from " + peer));
-      }
-      if (n == 0) {
+      // recvmsg rather than read: a read would drop the fds a message carries.
+      UnixSockets.Received received = UnixSockets.receive(fd, 4096, 4);
+      fds.addAll(received.fds());
+      if (received.data().length == 0) {
         eof = true;
       } else {
-        pending.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+        pending.append(new String(received.data(), StandardCharsets.UTF_8));
       }
     }
   }
@@ -92,8 +89,19 @@ final class SyncSocket implements AutoCloseable {
     return rc > 0;
   }
 
+  /** The oldest fd received and not yet claimed, now owned by the caller. */
+  Fd takeFd(String what) throws IOException {
+    Fd next = fds.poll();
+    if (next == null) {
+      throw new IOException(peer + " sent no fd with " + what);
+    }
+    return next;
+  }
+
   @Override
   public void close() {
+    fds.forEach(Fd::close);
+    fds.clear();
     fd.close();
   }
 }

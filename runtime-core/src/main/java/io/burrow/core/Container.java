@@ -161,13 +161,29 @@ public final class Container implements AutoCloseable {
       throw new ContainerException("cannot kill container '" + id() + "': container not running (it is stopped)");
     }
     try {
-      List<ProcessId> targets = all ? services.processes().pidNamespaceMembers(record.init()) : List.of(record.init());
+      List<ProcessId> targets = all ? processes() : List.of(record.init());
       for (ProcessId p : targets) {
         services.processes().signal(p, signal);
       }
     } catch (IOException e) {
       throw new ContainerException("cannot kill container '" + id() + "': " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The container's live processes, as {@code ps} and {@code kill --all} see them. Until burrow
+   * has cgroups: every member of the init's pid namespace when the init is pid 1 of its own
+   * (processes started by {@code exec} join it; in gofer mode the sandbox and the gofer are
+   * outside it), otherwise the init and its descendants, never the host's pid namespace. Empty
+   * once the container has stopped.
+   */
+  public List<ProcessId> processes() {
+    if (status() == Status.STOPPED || record.init() == null) {
+      return List.of();
+    }
+    ProcessId init = record.init();
+    return services.processes().leadsPidNamespace(init)
+        ? services.processes().pidNamespaceMembers(init) : services.processes().processTree(init);
   }
 
   /**

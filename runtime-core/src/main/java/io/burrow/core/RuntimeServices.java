@@ -5,6 +5,7 @@ import io.burrow.api.spi.ControlChannel;
 import io.burrow.api.spi.HookRunner;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessControl;
+import io.burrow.api.spi.SeccompCompiler;
 import io.burrow.core.store.ContainerStore;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -24,6 +25,7 @@ public record RuntimeServices(
     ProcessControl processes,
     HookRunner hooks,
     ControlChannel control,
+    SeccompCompiler seccomp,
     @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand) {
 
   @Inject

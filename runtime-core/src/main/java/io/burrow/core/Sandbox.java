@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -56,9 +57,13 @@ public final class Sandbox {
 
   private Sandbox() {}
 
-  /** Host side: spawns the sandbox with the io files as fds 3.. and waits for its report. */
-  static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles, Recorder recorder)
-      throws ContainerException, IOException, LaunchException {
+  /**
+   * Host side: spawns the sandbox with the io files as fds 3.. (and the console socket after
+   * them) and waits for its report. The sandbox gets its own copy of {@code console}, which it
+   * hands to the init's launch and closes; the caller still closes this one.
+   */
+  static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles,
+      Optional<IoFile> console, Recorder recorder) throws ContainerException, IOException, LaunchException {
     Spec spec = bundle.spec();
     Path control = stateDir.resolve(REPORT_SOCKET);
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
@@ -73,13 +78,18 @@ public final class Sandbox {
       argv.addAll(services.config().toFlags());
       argv.addAll(List.of("boot", "--bundle", bundle.dir().toString(), "--id", stateDir.getFileName().toString(),
           "--control", control.toString()));
+      List<IoFile> inherited = new ArrayList<>(ioFiles.files());
       for (int i = 0; i < ioFiles.files().size(); i++) {
         argv.add("--io-fds=" + (3 + i));
+      }
+      if (console.isPresent()) {
+        argv.add("--console-fd=" + (3 + inherited.size()));
+        inherited.add(console.get());
       }
       ProcessId sandbox = services.launcher().launch(new LaunchRequest("sandbox",
           InitPlanner.sandboxPlan(spec, argv, List.of("PATH=" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"))),
           Containers.nullToEmpty(spec.linux.uidMappings), Containers.nullToEmpty(spec.linux.gidMappings),
-          ioFiles.files()));
+          inherited));
       recorder.record(sandbox);
       String line = awaitReport(services, report, sandbox);
       if (line.startsWith("PID ")) {
@@ -129,17 +139,23 @@ public final class Sandbox {
    * their bundles and state, so it does not confine itself the way a single container's does.
    *
    * @param ioFiles the sandbox ends, owned by this process from now on
+   * @param console the connection to the client's console socket, when the init has a terminal;
+   *     owned by this process, which closes it once the init's launch has its own copy
    * @return the init's exit status, the sandbox's own exit status
    */
-  public static int boot(RuntimeServices services, String id, Path bundleDir, Path control, List<IoFile> ioFiles)
-      throws ContainerException {
+  public static int boot(RuntimeServices services, String id, Path bundleDir, Path control, List<IoFile> ioFiles,
+      Optional<IoFile> console) throws ContainerException {
     Bundle bundle = BundleLoader.load(bundleDir);
     Path stateDir = services.store().root().resolve(id);
     FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ProcessId init;
     AutoCloseable podServer = null;
     try {
-      init = startInit(services, fileAccess, id, bundle, ioFiles);
+      try {
+        init = startInit(services, fileAccess, id, bundle, ioFiles, console);
+      } finally {
+        console.ifPresent(IoFile::close);
+      }
       if (Pod.isPodSandbox(bundle.spec())) {
         podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
             (request, fds) -> startChild(services, fileAccess, request, fds));
@@ -163,13 +179,13 @@ public final class Sandbox {
   }
 
   private static ProcessId startInit(RuntimeServices services, FileAccess fileAccess, String id, Bundle bundle,
-      List<IoFile> ioFiles) throws ContainerException, IOException {
+      List<IoFile> ioFiles, Optional<IoFile> console) throws ContainerException, IOException {
     Path stateDir = services.store().root().resolve(id);
     FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(), stateDir,
         services.config(), services.burrowCommand(), services.launcher());
     try {
       return Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
-          stateDir.resolve(Container.START_GATE), true);
+          console, stateDir.resolve(Container.START_GATE), true);
     } catch (LaunchException e) {
       throw new ContainerException(e.getMessage(), e);
     }
@@ -190,7 +206,7 @@ public final class Sandbox {
     try {
       io.burrow.core.store.ContainerStore.validateId(childId);
       Bundle child = BundleLoader.load(Path.of(words[2]));
-      ProcessId init = startInit(services, fileAccess, childId, child, fds);
+      ProcessId init = startInit(services, fileAccess, childId, child, fds, Optional.empty());
       FileAccessContext context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(),
           services.store().root().resolve(childId), services.config(), services.burrowCommand(), services.launcher());
       Thread reaper = new Thread(() -> {

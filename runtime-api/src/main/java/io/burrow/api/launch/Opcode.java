@@ -74,12 +74,34 @@ public enum Opcode {
   /** signal: prctl(PR_SET_PDEATHSIG), so the init dies with the sandbox that started it. */
   PDEATHSIG(33, 1),
   /**
+   * ptmx, rows, cols, console, uid: the process's terminal, as runc's setupConsole: open ptmx (the
+   * container's own devpts, so after pivot_root), unlockpt, set the window size unless rows and
+   * cols are 0, bind the slave onto console unless it is empty, send the master over the console
+   * socket (the helper's CONSOLE_FD argument) with SCM_RIGHTS and close that socket, then make
+   * the slave fds 0-2, owned by uid, and the controlling terminal (TIOCSCTTY). Needs a session of
+   * its own: SETSID comes first.
+   */
+  CONSOLE(34, 5),
+  /**
+   * fd, nstype: setns(2) into the namespace the inherited fd refers to, then close the fd. Exec
+   * joins a running container this way: the runtime opens {@code /proc/PID/ns/*} of the init
+   * before the helper starts, so no path is resolved after the helper has joined the container's
+   * mount namespace (where {@code /proc} is the container's).
+   */
+  SETNS_FD(35, 2),
+  /**
+   * bpf (hex), flags: install the seccomp filter with seccomp(SECCOMP_SET_MODE_FILTER, flags). With
+   * SECCOMP_FILTER_FLAG_NEW_LISTENER the helper sends the listener fd to the launcher (SCM_RIGHTS,
+   * "SECCOMP_FD") and closes its own copy.
+   */
+  SECCOMP(36, 2),
+  /**
    * path: make the mount that holds path private (MS_PRIVATE on path, or on its nearest parent
    * that is a mount point), as runc's rootfsParentMountPrivate before it binds the rootfs.
    */
-  PRIVATE_PARENT(34, 1),
+  PRIVATE_PARENT(37, 1),
   /** newroot: chroot(2) into newroot, for a container that has no mount namespace of its own. */
-  CHROOT(35, 1);
+  CHROOT(38, 1);
 
   private final int code;
   private final int arity;
