@@ -93,11 +93,13 @@ final class ExecCommand implements Callable<Integer> {
         processLabel);
     ExecRequest request = new ExecRequest(Optional.ofNullable(process), options, preserveFds, Optional.ofNullable(pidFile),
         detach, Optional.ofNullable(consoleSocket));
+    // In the foreground, forward from before the start: the program runs before start returns.
+    SignalForwarder forwarder = detach ? null : new SignalForwarder();
     ProcessId started = new Exec(burrow.services(), burrow.containers()).start(id, request);
     if (detach) {
       return 0;
     }
-    RunCommand.forwardSignalsTo(started.pid());
+    forwarder.target(started.pid());
     return burrow.services().processes().waitForExit(started);
   }
 }

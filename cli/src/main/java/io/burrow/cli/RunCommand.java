@@ -1,16 +1,13 @@
 package io.burrow.cli;
 
-import io.burrow.api.spi.Signals;
 import io.burrow.api.state.ContainerState;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import sun.misc.Signal;
 
 /**
  * {@code burrow run}: create, start and wait; exits with the program's status and deletes the
@@ -18,8 +15,6 @@ import sun.misc.Signal;
  */
 @Command(name = "run", description = "Create and start a container, wait for it, and delete it.")
 final class RunCommand implements Callable<Integer> {
-  private static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH");
-
   @ParentCommand BurrowCommand burrow;
 
   @Option(names = {"--bundle", "-b"}, description = "bundle directory (default: current directory)", defaultValue = ".")
@@ -49,13 +44,6 @@ final class RunCommand implements Callable<Integer> {
 
   /** From now on, the signals a user sends burrow to end or steer a program go to {@code pid}. */
   static void forwardSignalsTo(int pid) {
-    for (String name : FORWARDED) {
-      int number = Signals.parse(name);
-      try {
-        Signal.handle(new Signal(name), s -> io.burrow.linux.Native.posix().kill(pid, number));
-      } catch (IllegalArgumentException reservedByTheJvm) {
-        // e.g. SIGQUIT and, on some JVMs, SIGUSR2: the container does not get these from us
-      }
-    }
+    new SignalForwarder().target(pid);
   }
 }

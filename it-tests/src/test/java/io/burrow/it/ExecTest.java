@@ -283,4 +283,30 @@ class ExecTest {
     env.awaitStatus("x11", "stopped");
     env.burrow().run("delete", "x11").ok();
   }
+
+  @Test
+  void aForegroundExecForwardsSignalsToItsProcess(TestEnv env) throws Exception {
+    Path gate = env.dir("gate");
+    TestEnv.Container c = env.create(env.bundle().bind("/gate", gate, "rw").args("sleep", "1000"), "x12");
+    env.burrow().run("start", "x12").ok();
+    List<String> cmd = new ArrayList<>(List.of(Burrow.configuredExecutable().toString(), "--root", env.root().toString()));
+    cmd.addAll(Burrow.defaultFlags(List.of()));
+    cmd.addAll(List.of("exec", "x12", "sh", "-c",
+        "trap 'echo got-term; exit 9' TERM; touch /gate/ready; while true; do sleep 0.1; done"));
+    Path out = env.base().resolve("out/foreground-exec.out");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put(Burrow.MARK_ENV, env.base().toString());
+    java.lang.Process exec = pb.start();
+    env.helper(exec.toHandle());
+    assertThat(Host.eventually(Duration.ofSeconds(60), () -> Files.exists(gate.resolve("ready"))))
+        .as("the exec'd shell set its trap").isTrue();
+    Host.sh("kill", "-TERM", Long.toString(exec.pid())).ok();
+    assertThat(exec.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("burrow exec ended").isTrue();
+    assertThat(exec.exitValue()).as(Files.readString(out)).isEqualTo(9);
+    assertThat(Files.readString(out)).contains("got-term");
+    assertThat(env.status("x12")).as("only the exec'd process got the signal").isEqualTo("running");
+    assertThat(Host.alive(c.pid())).isTrue();
+    killAndDelete(env, "x12");
+  }
 }
