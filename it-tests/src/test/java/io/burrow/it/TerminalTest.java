@@ -125,4 +125,70 @@ class TerminalTest {
     assertThat(r.errorMessage()).contains("r1").contains("process.terminal").contains("--console-socket");
     assertThat(env.stateDir("r1")).doesNotExist();
   }
+
+  /** A running container without a terminal whose init waits for {@code /gate/stop}. */
+  private static long runningContainer(TestEnv env, String id) {
+    Path gate = env.dir("gate-" + id);
+    Bundle b = env.bundle().bind("/gate", gate, "rw").shell("while [ ! -e /gate/stop ]; do sleep 0.1; done");
+    long pid = env.create(b, id).pid();
+    env.burrow().run("start", id).ok();
+    return pid;
+  }
+
+  @Test
+  void execWithATtySendsItsOwnMasterAndTheProcessLeadsItsSession(TestEnv env) {
+    runningContainer(env, "x1");
+    try (ConsoleSocket console = ConsoleSocket.listen(env.base().resolve("exec-console.sock"))) {
+      Path pidFile = env.base().resolve("exec.pid");
+      // What containerd's shim sends for `exec -t`: --detach, --pid-file, --console-socket, and --tty (or terminal in
+      // the process.json).
+      Burrow.Result exec = env.burrow().run("exec", "--detach", "--tty", "--pid-file", pidFile.toString(),
+          "--console-socket", console.path().toString(), "x1", "sh", "-c",
+          "tty; set -- $(cat /proc/$$/stat); echo \"pid=$1 sid=$6 tty_nr=$7\"; echo ctty-ok > /dev/tty; read line;"
+              + " stty size; echo exec-done");
+      exec.ok();
+      long pid = TestEnv.readPidFile(pidFile, exec);
+      env.trackPid(pid);
+      ConsoleSocket.Master master = console.receive(GUARD);
+      assertThat(master.name()).isEqualTo("/dev/ptmx");
+      String out = master.awaitOutput("ctty-ok", GUARD);
+      assertThat(out).containsPattern("(?m)^/dev/pts/\\d+\\r?$");
+      // Its own session: sid is its own pid in the container (not the init's 1), with a controlling tty.
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("pid=(\\d+) sid=(\\d+) tty_nr=(\\d+)").matcher(out);
+      assertThat(m.find()).as("session line in %s", out).isTrue();
+      assertThat(m.group(2)).isEqualTo(m.group(1)).isNotEqualTo("1");
+      assertThat(Long.parseLong(m.group(3))).isPositive();
+
+      master.resize(27, 91);
+      master.write("go\n");
+      assertThat(master.awaitOutput("exec-done", GUARD)).containsPattern("(?m)^27 91\\r?$");
+      assertThat(TestEnv.awaitDead(pid)).isTrue();
+    }
+    Host.sh("touch", env.base().resolve("gate-x1/stop").toString()).ok();
+    env.awaitStatus("x1", "stopped");
+    env.burrow().run("delete", "x1").ok();
+  }
+
+  @Test
+  void execTerminalRulesAreRuncs(TestEnv env) {
+    runningContainer(env, "x2");
+    Burrow.Result noSocket = env.burrow().run("exec", "--detach", "--tty", "x2", "true").failed();
+    assertThat(noSocket.errorMessage()).contains("x2").contains("cannot allocate tty");
+    try (ConsoleSocket console = ConsoleSocket.listen(env.base().resolve("exec-console.sock"))) {
+      Burrow.Result noTty = env.burrow().run("exec", "--detach", "--console-socket", console.path().toString(), "x2",
+          "true").failed();
+      assertThat(noTty.errorMessage()).contains("cannot use console socket");
+      Burrow.Result foreground = env.burrow().run("exec", "--tty", "--console-socket", console.path().toString(), "x2",
+          "true").failed();
+      assertThat(foreground.errorMessage()).contains("cannot use console socket");
+    }
+    Path missing = env.base().resolve("no-such.sock");
+    Burrow.Result gone = env.burrow().run("exec", "--detach", "--tty", "--console-socket", missing.toString(), "x2",
+        "true").failed();
+    assertThat(gone.errorMessage()).contains("--console-socket " + missing).contains("No such file or directory");
+    assertThat(env.status("x2")).isEqualTo("running");
+    Host.sh("touch", env.base().resolve("gate-x2/stop").toString()).ok();
+    env.awaitStatus("x2", "stopped");
+    env.burrow().run("delete", "x2").ok();
+  }
 }
