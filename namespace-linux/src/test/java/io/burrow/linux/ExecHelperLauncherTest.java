@@ -169,4 +169,60 @@ class ExecHelperLauncherTest {
       processes.waitForExit(init);
     }
   }
+
+  @Test
+  void consoleSendsTheMasterAsRuncDoesAndTheSlaveIsTheProgramsTerminal() throws Exception {
+    Fd[] console = Fd.socketpair("console socket");
+    try {
+      // A devpts instance of its own, in a mount namespace of its own: the host's ptys stay untouched.
+      InitPlan plan = InitPlan.builder()
+          .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWPID))
+          .op(Opcode.FORK)
+          .mount("", "/", "", 0x80000 | 0x4000, "")
+          .mount("devpts", "/dev/pts", "devpts", 0, "newinstance,ptmxmode=0666")
+          .op(Opcode.SETSID)
+          .op(Opcode.CONSOLE, "/dev/pts/ptmx", "24", "80", "", "0")
+          .op(Opcode.ENV, "PATH=/usr/bin:/bin")
+          .op(Opcode.RESOLVE_EXEC, "sh")
+          .op(Opcode.READY)
+          .op(Opcode.EXEC, "sh", "-c", "tty; stty size; set -- $(cat /proc/$$/stat); echo sid=$6 pid=$1 tty_nr=$7")
+          .build();
+      ProcessId p = launcher.launch(new LaunchRequest("tty init", plan, List.of(), List.of(), List.of(),
+          java.util.Optional.of(console[1])));
+      console[1].close();
+      try (UnixSockets.Received msg = UnixSockets.receive(console[0], 4096, 2)) {
+        assertThat(msg.text()).as("runc's SendFd payload: the master's name").isEqualTo("/dev/ptmx");
+        assertThat(msg.fds()).hasSize(1);
+        assertThat(processes.waitForExit(p)).isZero();
+        // The program is gone; what it wrote waits in the pty until the master reads it (then EIO).
+        StringBuilder out = new StringBuilder();
+        byte[] buf = new byte[4096];
+        int n;
+        while ((n = Native.posix().read(msg.fds().get(0).fd(), buf, buf.length)) > 0) {
+          out.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(out.toString()).contains("/dev/pts/0").contains("24 80").contains("sid=1 pid=1")
+            .doesNotContain("tty_nr=0");
+      }
+      // The helper closed its copy of the socket after sending: nothing more arrives.
+      assertThat(UnixSockets.receive(console[0], 16, 1).data()).isEmpty();
+    } finally {
+      console[0].close();
+      console[1].close();
+    }
+  }
+
+  @Test
+  void aConsoleSocketWithoutATerminalPlanIsRefusedBeforeAnythingRuns() {
+    Fd[] console = Fd.socketpair("console socket");
+    try {
+      InitPlan plan = InitPlan.builder().op(Opcode.READY).build();
+      assertThatThrownBy(() -> new LaunchRequest("no tty", plan, List.of(), List.of(), List.of(),
+          java.util.Optional.of(console[1])))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sets up no terminal");
+    } finally {
+      console[0].close();
+      console[1].close();
+    }
+  }
 }
