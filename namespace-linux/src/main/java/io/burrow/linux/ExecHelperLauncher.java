@@ -82,6 +82,9 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
           initPid = Integer.parseInt(line.substring(4));
           reap(helperPid);
           helperReaped = true;
+          if (request.placement() != null) {
+            request.placement().place(initPid);
+          }
           sync.writeLine("GO");
         } else if (line.equals("READY")) {
           break;

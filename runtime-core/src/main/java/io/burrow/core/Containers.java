@@ -39,10 +39,21 @@ import java.util.Optional;
  */
 public final class Containers {
   private final RuntimeServices services;
+  private final boolean systemdCgroup;
 
   @Inject
   public Containers(RuntimeServices services) {
+    this(services, false);
+  }
+
+  private Containers(RuntimeServices services, boolean systemdCgroup) {
     this.services = services;
+    this.systemdCgroup = systemdCgroup;
+  }
+
+  /** These containers with runc's {@code --systemd-cgroup}: cgroupsPath is {@code slice:prefix:name}. */
+  public Containers withSystemdCgroup(boolean systemd) {
+    return new Containers(services, systemd);
   }
 
   /** Creates a container from {@code bundleDir}; the init waits for {@link Container#start()}. The caller closes it. */
@@ -68,6 +79,9 @@ public final class Containers {
       }
       FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), lock.dir(), services.config(),
           services.burrowCommand(), services.launcher());
+      // The cgroup before any process: bad resources fail here, and nothing runs unconfined.
+      String cgroup = container.createCgroup(spec, systemdCgroup);
+      LaunchRequest.Placement placement = cgroup == null ? null : pid -> container.placeInCgroup(cgroup, pid);
       // As the seed's Create: the file server first, then the sandbox with the server's io files.
       try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
         ProcessId server = ioFiles.serverPid().isPresent()
@@ -79,10 +93,10 @@ public final class Containers {
             IdMapping.hostIdOf(spec.linux.gidMappings, 0));
         if (fileAccess.needsSandboxProcess()) {
           Sandbox.Started started = Sandbox.start(services, bundle, lock.dir(), ioFiles,
-              sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)));
+              sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)), placement);
           container.save(record.withProcesses(Status.CREATED, started.init(), started.sandbox(), server));
         } else {
-          ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, container.startGate(), false);
+          ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, container.startGate(), false, placement);
           container.save(record.withProcesses(Status.CREATED, init, null, server));
         }
       }
@@ -143,16 +157,17 @@ public final class Containers {
   /**
    * The sandbox side of create: makes the files reachable, plans the init and launches it. Runs
    * in the runtime for a file access without a sandbox process, in the sandbox otherwise.
+   * {@code placement} (may be null) moves the forked init into the container's cgroup.
    */
   static ProcessId startInit(RuntimeServices services, Bundle bundle, FileAccess fileAccess,
-      FileAccessContext context, IoFiles ioFiles, Path startGate, boolean sandboxed)
+      FileAccessContext context, IoFiles ioFiles, Path startGate, boolean sandboxed, LaunchRequest.Placement placement)
       throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
     InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed);
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
-        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files()));
+        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), placement));
   }
 
   /** Locks and loads an existing container; the caller closes it. */

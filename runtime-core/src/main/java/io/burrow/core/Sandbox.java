@@ -41,6 +41,8 @@ public final class Sandbox {
   static final String POD_SOCKET = "pod.sock";
   /** An empty directory the sandbox confines itself to once the init runs. */
   static final String EMPTY_ROOT = "sandbox-root";
+  /** The sandbox's request, before the report, that the host move a just-forked init into the container's cgroup. */
+  static final String PLACE_REQUEST = "CGROUP ";
   // Generous: on a loaded machine two JVMs (gofer, sandbox) must start before the init runs.
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
   private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(30);
@@ -57,8 +59,8 @@ public final class Sandbox {
   private Sandbox() {}
 
   /** Host side: spawns the sandbox with the io files as fds 3.. and waits for its report. */
-  static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles, Recorder recorder)
-      throws ContainerException, IOException, LaunchException {
+  static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles, Recorder recorder,
+      LaunchRequest.Placement placement) throws ContainerException, IOException, LaunchException {
     Spec spec = bundle.spec();
     Path control = stateDir.resolve(REPORT_SOCKET);
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
@@ -66,6 +68,17 @@ public final class Sandbox {
     // The sandbox runs as the container's root, which may be any host uid.
     try (AutoCloseable server = services.control().serve(control, 0666, (line, fds) -> {
       fds.forEach(IoFile::close);
+      if (line.startsWith(PLACE_REQUEST)) {
+        // The sandbox's init waits for its go until the host has moved it into the container's cgroup.
+        try {
+          if (placement != null) {
+            placement.place(Integer.parseInt(line.substring(PLACE_REQUEST.length()).trim()));
+          }
+          return "OK";
+        } catch (IOException | RuntimeException e) {
+          return "ERR " + e.getMessage();
+        }
+      }
       report.complete(line);
       return "OK";
     })) {
@@ -139,7 +152,12 @@ public final class Sandbox {
     ProcessId init;
     AutoCloseable podServer = null;
     try {
-      init = startInit(services, fileAccess, id, bundle, ioFiles);
+      init = startInit(services, fileAccess, id, bundle, ioFiles, pid -> {
+        String reply = services.control().request(control, PLACE_REQUEST + pid, List.of(), REPORT_TIMEOUT);
+        if (!reply.equals("OK")) {
+          throw new IOException(reply.replaceFirst("^ERR ", ""));
+        }
+      });
       if (Pod.isPodSandbox(bundle.spec())) {
         podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
             (request, fds) -> startChild(services, fileAccess, request, fds));
@@ -163,13 +181,13 @@ public final class Sandbox {
   }
 
   private static ProcessId startInit(RuntimeServices services, FileAccess fileAccess, String id, Bundle bundle,
-      List<IoFile> ioFiles) throws ContainerException, IOException {
+      List<IoFile> ioFiles, LaunchRequest.Placement placement) throws ContainerException, IOException {
     Path stateDir = services.store().root().resolve(id);
     FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(), stateDir,
         services.config(), services.burrowCommand(), services.launcher());
     try {
       return Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
-          stateDir.resolve(Container.START_GATE), true);
+          stateDir.resolve(Container.START_GATE), true, placement);
     } catch (LaunchException e) {
       throw new ContainerException(e.getMessage(), e);
     }
@@ -190,7 +208,8 @@ public final class Sandbox {
     try {
       io.burrow.core.store.ContainerStore.validateId(childId);
       Bundle child = BundleLoader.load(Path.of(words[2]));
-      ProcessId init = startInit(services, fileAccess, childId, child, fds);
+      // A pod's child lives in its pod's sandbox, and in no cgroup of its own (yet).
+      ProcessId init = startInit(services, fileAccess, childId, child, fds, null);
       FileAccessContext context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(),
           services.store().root().resolve(childId), services.config(), services.burrowCommand(), services.launcher());
       Thread reaper = new Thread(() -> {
