@@ -288,7 +288,7 @@ public final class Container implements AutoCloseable {
       return null;
     }
     try {
-      String path = services.cgroups().resolve(id(), spec.linux.cgroupsPath, systemd);
+      String path = services.cgroups().resolve(defaultCgroupName(), spec.linux.cgroupsPath, systemd);
       services.cgroups().create(path, spec.linux.resources);
       try {
         Files.writeString(stateDir().resolve(CGROUP_FILE), path);
@@ -299,6 +299,25 @@ public final class Container implements AutoCloseable {
       return path;
     } catch (CgroupException e) {
       throw new ContainerException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The name of a container's cgroup when the spec gives no cgroupsPath: its id, and for a state
+   * root other than the default also a hash of the root, since ids are unique only within a root
+   * (two roots' "c1" must not share a cgroup).
+   */
+  private String defaultCgroupName() {
+    Path root = services.store().root().toAbsolutePath().normalize();
+    if (root.equals(io.burrow.api.config.Config.DEFAULT_ROOT)) {
+      return id();
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(root.toString().getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+      return id() + "-" + java.util.HexFormat.of().formatHex(digest, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -78,7 +78,7 @@ public final class FsCgroupManager implements CgroupManager {
       return systemdPath(id, cgroupsPath);
     }
     if (cgroupsPath == null || cgroupsPath.isEmpty()) {
-      return "/" + id;
+      return cleanPath("/burrow/" + id, "container id");
     }
     return cleanPath(cgroupsPath, "linux.cgroupsPath");
   }

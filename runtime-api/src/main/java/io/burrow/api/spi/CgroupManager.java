@@ -24,11 +24,12 @@ public interface CgroupManager {
   }
 
   /**
-   * The cgroup path for {@code linux.cgroupsPath} (null or empty: runc's default for the
-   * container {@code id}); {@code systemd} for {@code --systemd-cgroup}'s {@code slice:prefix:name}.
-   * Fails on a path escaping the cgroup root.
+   * The cgroup path for {@code linux.cgroupsPath}; null or empty gives {@code /burrow/NAME}, or with
+   * {@code systemd} {@code system.slice:burrow:NAME}, where NAME is {@code defaultName} (the
+   * container id, made unique per state root by the caller). {@code systemd} is
+   * {@code --systemd-cgroup}'s {@code slice:prefix:name}. Fails on a path escaping the cgroup root.
    */
-  String resolve(String id, String cgroupsPath, boolean systemd) throws CgroupException;
+  String resolve(String defaultName, String cgroupsPath, boolean systemd) throws CgroupException;
 
   /**
    * Creates the cgroup in every hierarchy and applies {@code resources} ({@code linux.resources},
