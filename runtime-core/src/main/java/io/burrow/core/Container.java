@@ -289,7 +289,7 @@ public final class Container implements AutoCloseable {
     }
     try {
       String path = services.cgroups().resolve(defaultCgroupName(), spec.linux.cgroupsPath, systemd);
-      services.cgroups().create(path, spec.linux.resources);
+      services.cgroups().create(path, withDefaultDevices(spec));
       try {
         Files.writeString(stateDir().resolve(CGROUP_FILE), path);
       } catch (IOException e) {
@@ -300,6 +300,44 @@ public final class Container implements AutoCloseable {
     } catch (CgroupException e) {
       throw new ContainerException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * runc's device rules: the spec's {@code linux.resources.devices}, then runc's AllowedDevices
+   * (mknod of any node; null, zero, full, random, urandom, tty, ptmx, pts, tun), then every
+   * {@code linux.devices} node; without these a deny-all rule list would forbid the init's own
+   * mknod of /dev/null. Only when the spec has device rules at all.
+   */
+  static JsonNode withDefaultDevices(Spec spec) {
+    JsonNode resources = spec.linux.resources;
+    if (resources == null || !resources.isObject() || !resources.path("devices").isArray()) {
+      return resources;
+    }
+    ObjectNode copy = ((ObjectNode) resources).deepCopy();
+    com.fasterxml.jackson.databind.node.ArrayNode rules = (com.fasterxml.jackson.databind.node.ArrayNode) copy.get("devices");
+    String[][] allowed = {
+      {"c", null, null, "m"}, {"b", null, null, "m"}, {"c", "1", "3", "rwm"}, {"c", "1", "8", "rwm"},
+      {"c", "1", "7", "rwm"}, {"c", "5", "0", "rwm"}, {"c", "1", "5", "rwm"}, {"c", "1", "9", "rwm"},
+      {"c", "136", null, "rwm"}, {"c", "5", "2", "rwm"}, {"c", "10", "200", "rwm"},
+    };
+    for (String[] a : allowed) {
+      ObjectNode rule = rules.addObject().put("allow", true).put("type", a[0]).put("access", a[3]);
+      if (a[1] != null) {
+        rule.put("major", Long.parseLong(a[1]));
+      }
+      if (a[2] != null) {
+        rule.put("minor", Long.parseLong(a[2]));
+      }
+    }
+    if (spec.linux.devices != null) {
+      for (io.burrow.api.spec.Linux.Device d : spec.linux.devices) {
+        if (d.type != null && d.major != null && d.minor != null && !d.type.equals("p")) {
+          rules.addObject().put("allow", true).put("type", d.type.equals("u") ? "c" : d.type).put("major", d.major)
+              .put("minor", d.minor).put("access", "rwm");
+        }
+      }
+    }
+    return copy;
   }
 
   /**
