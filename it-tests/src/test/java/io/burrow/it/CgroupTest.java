@@ -276,8 +276,15 @@ class CgroupTest {
   void deviceRulesDenyWhatTheSpecDoesNotAllowOnV1(TestEnv env) {
     org.junit.jupiter.api.Assumptions.assumeTrue(v1("devices"), "the v2 eBPF device filter is not built yet");
     // runc's defaults come after the spec's deny-all: mknod of anything, and the standard nodes.
-    Bundle b = limited(env, "dev", "echo x > /dev/null && echo null-ok; mknod /tmp/disk b 8 0 && echo mknod-ok;"
-        + " head -c1 /tmp/disk; echo read-$?", r -> r.putArray("devices").addObject().put("allow", false).put("access", "rwm"));
+    Bundle b = limited(env, "dev", "echo x > /dev/null && echo null-ok; mknod /dev/disk b 8 0 && echo mknod-ok;"
+        + " head -c1 /dev/disk; echo read-$?", r -> r.putArray("devices").addObject().put("allow", false).put("access", "rwm"))
+        .editJson(c -> {
+          // mknod needs CAP_MKNOD, which runc's default spec leaves out; the cgroup must allow it too.
+          ObjectNode caps = (ObjectNode) c.get("process").get("capabilities");
+          for (String set : List.of("bounding", "effective", "permitted")) {
+            ((ArrayNode) caps.get(set)).add("CAP_MKNOD");
+          }
+        });
     Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "dev");
     assertThat(r.stdout()).as("%s", r).contains("null-ok").contains("mknod-ok").contains("read-1");
     assertThat(r.stderr()).as("%s", r).contains("Operation not permitted");
