@@ -2,7 +2,7 @@
 # Installs what building and testing burrow needs on a fresh Debian 12 machine (run as root).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-packages=(maven gcc libc6-dev busybox-static diod hyperfine runc)
+packages=(maven gcc libc6-dev busybox-static diod hyperfine runc procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

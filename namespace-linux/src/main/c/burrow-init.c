@@ -12,8 +12,10 @@
  *                       "READY\n"       the init waits for start (or is about to exec)
  *                       "ERR <text>\n"  op failed; the helper exits 1
  *
- * Usage: burrow-init SYNC_FD. The fds below SYNC_FD from 3 up are the program's own (io files,
- * sockets) and pass through unchanged; SYNC_FD is closed once the init is ready.
+ * Usage: burrow-init SYNC_FD [CONSOLE_FD]. The fds below SYNC_FD from 3 up are the program's own
+ * (io files, sockets) and pass through unchanged; SYNC_FD is closed once the init is ready.
+ * CONSOLE_FD, given when the plan has a CONSOLE op, is a socket connected to the client's
+ * --console-socket; the CONSOLE op sends the pty master on it and closes it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,8 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -47,18 +51,20 @@ enum {
   OP_MKNOD, OP_PIVOT_ROOT, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_MASK, OP_READONLY,
   OP_REMOUNT_RO, OP_CHDIR, OP_RLIMIT, OP_SETSID, OP_OPEN_FIFO, OP_NO_NEW_PRIVS, OP_CAPS_BOUNDING,
   OP_CAPS, OP_SETGROUPS, OP_SETGID, OP_SETUID, OP_UMASK, OP_ENV, OP_RESOLVE_EXEC, OP_READY,
-  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG
+  OP_WAIT_START, OP_EXEC, OP_PDEATHSIG, OP_CONSOLE, OP_SETNS_FD
 };
 
 static const char *op_names[] = {
   "?", "SETNS", "UNSHARE", "MAP_IDS", "FORK", "MOUNT", "MKDIRS", "MKFILE", "SYMLINK", "MKNOD",
   "PIVOT_ROOT", "SETHOSTNAME", "SETDOMAINNAME", "WRITE_FILE", "MASK", "READONLY", "REMOUNT_RO",
   "CHDIR", "RLIMIT", "SETSID", "OPEN_FIFO", "NO_NEW_PRIVS", "CAPS_BOUNDING", "CAPS", "SETGROUPS",
-  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG"
+  "SETGID", "SETUID", "UMASK", "ENV", "RESOLVE_EXEC", "READY", "WAIT_START", "EXEC", "PDEATHSIG",
+  "CONSOLE", "SETNS_FD"
 };
 
 static int sync_fd = -1;
 static int fifo_fd = -1;
+static int console_fd = -1;
 static char *envp[MAX_ENV + 1];
 static int envc = 0;
 static char exec_path[PATH_MAX];
@@ -294,6 +300,54 @@ static void resolve_exec(const char *file) {
   die("executable file '%s' not found in $PATH", file);
 }
 
+/* runc's utils.SendFd framing: one fd in one SCM_RIGHTS message, its name as the payload. */
+static void send_fd(int sock, const char *name, int fd) {
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = { (void *) name, strlen(name) };
+  struct msghdr msg = { 0 };
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n < 0) die("send the pty master over the console socket");
+}
+
+static void do_console(const char *ptmx, unsigned short rows, unsigned short cols, const char *console,
+                       uid_t uid) {
+  if (console_fd < 0) { errno = 0; die("the plan has a terminal but the runtime gave no console socket"); }
+  int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) die("open %s", ptmx);
+  int ptn, unlock = 0;
+  if (ioctl(master, TIOCGPTN, &ptn) < 0) die("ptsname of %s", ptmx);
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) die("unlockpt %s", ptmx);
+  char slave_path[64];
+  snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", ptn);
+  if (rows || cols) {
+    struct winsize ws = { rows, cols, 0, 0 };
+    if (ioctl(master, TIOCSWINSZ, &ws) < 0) die("set the window size of %s", slave_path);
+  }
+  if (*console && mount(slave_path, console, NULL, MS_BIND, NULL) < 0) die("bind %s on %s", slave_path, console);
+  send_fd(console_fd, "/dev/ptmx", master);
+  close(master);
+  close(console_fd);
+  console_fd = -1;
+  int slave = open(slave_path, O_RDWR | O_NOCTTY);
+  if (slave < 0) die("open %s", slave_path);
+  if (fchown(slave, uid, (gid_t) -1) < 0) die("chown %s", slave_path);
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2(slave, fd) < 0) die("dup2 %s onto fd %d", slave_path, fd);
+  if (slave > 2) close(slave);
+  if (ioctl(0, TIOCSCTTY, 0) < 0) die("make %s the controlling terminal", slave_path);
+}
+
 static void do_fork(void) {
   /* CLONE_PARENT makes the init a child of the runtime, which can then wait for its exit code. */
   pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
@@ -306,7 +360,7 @@ static void do_fork(void) {
 }
 
 static void run_op(int op, int argc, char **argv) {
-  cur_op = (op > 0 && op <= OP_PDEATHSIG) ? op_names[op] : "unknown";
+  cur_op = (op > 0 && op <= OP_SETNS_FD) ? op_names[op] : "unknown";
   errno = 0;
   switch (op) {
   case OP_SETNS: {
@@ -465,6 +519,16 @@ static void run_op(int op, int argc, char **argv) {
   case OP_PDEATHSIG:
     if (prctl(PR_SET_PDEATHSIG, (unsigned long) parse_ll(argv[0]), 0, 0, 0) < 0) die("pdeathsig");
     break;
+  case OP_CONSOLE:
+    do_console(argv[0], (unsigned short) parse_ull(argv[1]), (unsigned short) parse_ull(argv[2]), argv[3],
+               (uid_t) parse_ull(argv[4]));
+    break;
+  case OP_SETNS_FD: {
+    int fd = (int) parse_ll(argv[0]);
+    if (setns(fd, (int) parse_ll(argv[1])) < 0) die("join namespace on fd %s (type %s)", argv[0], argv[1]);
+    close(fd);
+    break;
+  }
   default:
     errno = EINVAL;
     die("unknown opcode %d", op);
@@ -478,8 +542,9 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
 
-  if (argc != 2 || (sync_fd = (int) parse_ll(argv[1])) < 3) {
-    static const char usage[] = "usage: burrow-init SYNC_FD (started by burrow, not by hand)\n";
+  if (argc < 2 || argc > 3 || (sync_fd = (int) parse_ll(argv[1])) < 3
+      || (argc == 3 && (console_fd = (int) parse_ll(argv[2])) < 3)) {
+    static const char usage[] = "usage: burrow-init SYNC_FD [CONSOLE_FD] (started by burrow, not by hand)\n";
     (void) !write(2, usage, sizeof usage - 1);
     return 2;
   }

@@ -6,6 +6,7 @@ import io.burrow.linux.Fd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +14,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code burrow boot}: internal. The sandbox process {@code create} starts for a file access that
- * needs one; it owns the io files it inherits as fds 3.. from the moment it starts.
+ * needs one; it owns the io files it inherits as fds 3.. (and the console socket after them)
+ * from the moment it starts.
  */
 @Command(name = "boot", hidden = true, description = "Run a container's sandbox (internal).")
 final class BootCommand implements Callable<Integer> {
@@ -31,12 +33,17 @@ final class BootCommand implements Callable<Integer> {
   @Option(names = "--io-fds", description = "an inherited io file, in mount order (repeated)")
   List<Integer> ioFds = new ArrayList<>();
 
+  @Option(names = "--console-fd", description = "an inherited connection to the client's console socket")
+  Integer consoleFd;
+
   @Override
   public Integer call() throws Exception {
     List<IoFile> files = new ArrayList<>();
     for (int i = 0; i < ioFds.size(); i++) {
       files.add(new Fd(ioFds.get(i), "io file " + i + " of container " + id));
     }
-    return Sandbox.boot(burrow.services(), id, bundle, control, files);
+    Optional<IoFile> console = Optional.ofNullable(consoleFd)
+        .map(fd -> new Fd(fd, "console socket of container " + id));
+    return Sandbox.boot(burrow.services(), id, bundle, control, files, console);
   }
 }

@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
     description = "An OCI container runtime in Java, built the way gVisor's runsc is.",
     subcommands = {
       CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class, DeleteCommand.class,
-      RunCommand.class, ListCommand.class, SpecCommand.class, FeaturesCommand.class, GoferCommand.class,
-      BootCommand.class, PauseCommand.class, ResumeCommand.class, UpdateCommand.class, EventsCommand.class
+      RunCommand.class, ExecCommand.class, PsCommand.class, ListCommand.class, SpecCommand.class,
+      FeaturesCommand.class, GoferCommand.class, BootCommand.class, PauseCommand.class, ResumeCommand.class,
+      UpdateCommand.class, EventsCommand.class
     })
 public final class BurrowCommand {
   @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/burrow")

@@ -19,7 +19,7 @@ final class CreateCommand implements Callable<Integer> {
   @Option(names = "--pid-file", description = "write the init's pid here")
   Path pidFile;
 
-  @Option(names = "--console-socket", description = "unix socket that receives the pty master (not supported yet)")
+  @Option(names = "--console-socket", description = "unix socket that receives the pty master of a process.terminal container (SCM_RIGHTS, as runc)")
   Path consoleSocket;
 
   @Option(names = "--no-pivot", hidden = true, description = "accepted for runc compatibility; ignored")
@@ -33,7 +33,8 @@ final class CreateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Container ignored = burrow.containers().create(id, bundle, Optional.ofNullable(pidFile))) {
+    try (Container ignored = burrow.containers().create(id, bundle, Optional.ofNullable(pidFile),
+        Optional.ofNullable(consoleSocket))) {
       return 0;
     }
   }

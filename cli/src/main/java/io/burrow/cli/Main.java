@@ -19,6 +19,9 @@ public final class Main {
     CommandLine cli = new CommandLine(new BurrowCommand());
     // "--file-access gofer": a value may be spelled like a (hidden) subcommand.
     cli.setAllowSubcommandsAsOptionParameters(true);
+    // As runc's: exec's and ps's options end at the container id; what follows is the program's or ps's.
+    cli.getSubcommands().get("exec").setStopAtPositional(true);
+    cli.getSubcommands().get("ps").setStopAtPositional(true);
     cli.setExecutionStrategy(parsed -> {
       BurrowCommand top = parsed.asCommandLineList().get(0).getCommand();
       try {
@@ -39,7 +42,8 @@ public final class Main {
         LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
       }
       System.err.println("burrow: " + message);
-      return 1;
+      // runc exits 255 when exec cannot start the process, so callers can tell it from the program's status.
+      return commandLine.getCommand() instanceof ExecCommand ? 255 : 1;
     });
     cli.setParameterExceptionHandler((e, a) -> {
       System.err.println("burrow: " + e.getMessage());

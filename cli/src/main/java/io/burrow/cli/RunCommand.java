@@ -1,16 +1,13 @@
 package io.burrow.cli;
 
-import io.burrow.api.spi.Signals;
 import io.burrow.api.state.ContainerState;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import sun.misc.Signal;
 
 /**
  * {@code burrow run}: create, start and wait; exits with the program's status and deletes the
@@ -18,8 +15,6 @@ import sun.misc.Signal;
  */
 @Command(name = "run", description = "Create and start a container, wait for it, and delete it.")
 final class RunCommand implements Callable<Integer> {
-  private static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH");
-
   @ParentCommand BurrowCommand burrow;
 
   @Option(names = {"--bundle", "-b"}, description = "bundle directory (default: current directory)", defaultValue = ".")
@@ -31,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"--detach", "-d"}, description = "return once the program runs")
   boolean detach;
 
-  @Option(names = "--console-socket", description = "unix socket that receives the pty master (not supported yet)")
+  @Option(names = "--console-socket", description = "unix socket that receives the pty master of a process.terminal container (SCM_RIGHTS, as runc)")
   Path consoleSocket;
 
   @Parameters(index = "0", paramLabel = "ID")
@@ -39,17 +34,16 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return burrow.containers().run(id, bundle, Optional.ofNullable(pidFile), detach, RunCommand::forwardSignals);
+    return burrow.containers().run(id, bundle, Optional.ofNullable(pidFile), detach, Optional.ofNullable(consoleSocket),
+        RunCommand::forwardSignals);
   }
 
   private static void forwardSignals(ContainerState state) {
-    for (String name : FORWARDED) {
-      int number = Signals.parse(name);
-      try {
-        Signal.handle(new Signal(name), s -> io.burrow.linux.Native.posix().kill(state.pid(), number));
-      } catch (IllegalArgumentException reservedByTheJvm) {
-        // e.g. SIGQUIT and, on some JVMs, SIGUSR2: the container does not get these from us
-      }
-    }
+    forwardSignalsTo(state.pid());
+  }
+
+  /** From now on, the signals a user sends burrow to end or steer a program go to {@code pid}. */
+  static void forwardSignalsTo(int pid) {
+    new SignalForwarder().target(pid);
   }
 }

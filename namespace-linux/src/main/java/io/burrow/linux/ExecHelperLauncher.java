@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Launches processes through the native exec helper: spawns {@code burrow-init} with the request's
- * fds on 3.. and the sync socket after them, sends it the plan, and answers its requests (write
+ * fds on 3.., the sync socket after them and the console socket, if any, last, sends it the plan, and answers its requests (write
  * id maps, acknowledge the forked pid) until it reports ready. Thread-safe; each launch has its
  * own helper and socket, and kills and reaps everything it started when it fails.
  */
@@ -54,11 +54,16 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
     // The program's own fds take 3.. exactly as given; the sync socket goes after them.
     List<Integer> fds = new ArrayList<>(List.of(0, 1, 2));
     request.inheritedFds().stream().map(IoFile::fd).forEach(fds::add);
-    String syncFd = Integer.toString(fds.size());
+    List<String> argv = new ArrayList<>(List.of("burrow-init", Integer.toString(fds.size())));
     fds.add(pair[1].fd());
+    // The console socket goes last; the helper's CONSOLE op sends the pty master on it and closes it.
+    request.consoleSocket().ifPresent(console -> {
+      argv.add(Integer.toString(fds.size()));
+      fds.add(console.fd());
+    });
     int helperPid;
     try {
-      helperPid = PosixSpawner.spawn(helper.get().path().toString(), List.of("burrow-init", syncFd), List.of(), fds);
+      helperPid = PosixSpawner.spawn(helper.get().path().toString(), argv, List.of(), fds);
     } catch (RuntimeException e) {
       pair[0].close();
       throw new LaunchException(what + ": cannot start the exec helper: " + e.getMessage(), e);

@@ -52,6 +52,9 @@ public interface LinuxLibC {
 
   int poll(Pointer fds, long nfds, int timeoutMillis);
 
+  /** ioctl(2) with a pointer argument (e.g. TIOCSWINSZ with a struct winsize). */
+  int ioctl(int fd, long request, Pointer arg);
+
   int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
 
   int posix_spawn_file_actions_init(Pointer actions);

@@ -1,5 +1,7 @@
 package io.burrow.linux;
 
+import io.burrow.api.spec.NamespaceType;
+import io.burrow.api.spi.IoFile;
 import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.ProcessId;
 import java.io.IOException;
@@ -96,6 +98,83 @@ public final class ProcfsProcessControl implements ProcessControl {
       // /proc is always listable; an error here leaves the list partial, never wrong
     }
     return members;
+  }
+
+  @Override
+  public boolean leadsPidNamespace(ProcessId process) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(process.pid()), "status"))) {
+        if (line.startsWith("NSpid:")) {
+          String[] pids = line.substring("NSpid:".length()).trim().split("\\s+");
+          return pids.length > 1 && pids[pids.length - 1].equals("1") && isAlive(process);
+        }
+      }
+    } catch (IOException e) {
+      // gone: it leads nothing
+    }
+    return false;
+  }
+
+  @Override
+  public List<ProcessId> processTree(ProcessId process) {
+    List<ProcessId> tree = new ArrayList<>();
+    if (!isAlive(process)) {
+      return tree;
+    }
+    java.util.Map<Integer, List<Integer>> children = new java.util.HashMap<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path p : procs) {
+        int pid = Integer.parseInt(p.getFileName().toString());
+        parentOf(pid).ifPresent(ppid -> children.computeIfAbsent(ppid, k -> new ArrayList<>()).add(pid));
+      }
+    } catch (IOException e) {
+      // /proc is always listable; an error here leaves the tree partial, never wrong
+    }
+    java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(List.of(process.pid()));
+    tree.add(process);
+    while (!todo.isEmpty()) {
+      for (int child : children.getOrDefault(todo.poll(), List.of())) {
+        Optional<ProcessId> id = identify(child).filter(this::isAlive);
+        if (id.isPresent()) {
+          tree.add(id.get());
+          todo.add(child);
+        }
+      }
+    }
+    return tree;
+  }
+
+  @Override
+  public List<IoFile> openNamespaces(ProcessId process, List<NamespaceType> types)
+      throws IOException {
+    List<IoFile> files = new ArrayList<>();
+    try {
+      for (NamespaceType type : types) {
+        String path = "/proc/" + process.pid() + "/ns/" + type.procName();
+        int fd = Native.posix().open(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+          throw new IOException(Native.error("open " + path));
+        }
+        files.add(new Fd(fd, type.procName() + " namespace of pid " + process.pid()));
+      }
+      // Opened while the same process was alive: then they are its namespaces, not a successor's.
+      if (!isAlive(process)) {
+        throw new IOException("process " + process.pid() + " exited while its namespaces were opened");
+      }
+      return files;
+    } catch (IOException | RuntimeException e) {
+      files.forEach(IoFile::close);
+      throw e;
+    }
+  }
+
+  private static Optional<Integer> parentOf(int pid) {
+    try {
+      String text = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      return Optional.of(Integer.parseInt(text.substring(text.lastIndexOf(')') + 2).split(" ")[1]));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   @Override

@@ -40,6 +40,11 @@ public final class UnixControlChannel implements ControlChannel {
     };
   }
 
+  @Override
+  public IoFile connect(Path socket) throws IOException {
+    return UnixSockets.connect(socket);
+  }
+
   private static void acceptLoop(Fd listener, Handler handler) {
     while (!Thread.currentThread().isInterrupted()) {
       try {

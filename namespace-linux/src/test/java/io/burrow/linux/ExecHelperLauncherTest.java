@@ -127,4 +127,46 @@ class ExecHelperLauncherTest {
       pair[1].close();
     }
   }
+
+  @Test
+  void setnsFdJoinsARunningInitsNamespacesAndClosesTheFds() throws Exception {
+    InitPlan initPlan = InitPlan.builder()
+        .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWUTS | NEWPID))
+        .op(Opcode.FORK)
+        .op(Opcode.SETHOSTNAME, "burrow-joined")
+        .op(Opcode.ENV, "PATH=/usr/bin:/bin")
+        .op(Opcode.RESOLVE_EXEC, "sleep")
+        .op(Opcode.READY)
+        .op(Opcode.EXEC, "sleep", "1000")
+        .build();
+    ProcessId init = launcher.launch(new LaunchRequest("init to join", initPlan, List.of(), List.of(), List.of()));
+    Path out = dir.resolve("joined");
+    List<io.burrow.api.spec.NamespaceType> types = List.of(io.burrow.api.spec.NamespaceType.UTS,
+        io.burrow.api.spec.NamespaceType.PID, io.burrow.api.spec.NamespaceType.MOUNT);
+    List<io.burrow.api.spi.IoFile> nsFiles = processes.openNamespaces(init, types);
+    try {
+      InitPlan.Builder exec = InitPlan.builder();
+      for (int i = 0; i < types.size(); i++) {
+        exec.op(Opcode.SETNS_FD, Integer.toString(3 + i), Integer.toString(types.get(i).cloneFlag()));
+      }
+      exec.op(Opcode.FORK)
+          .op(Opcode.ENV, "PATH=/usr/bin:/bin")
+          .op(Opcode.RESOLVE_EXEC, "sh")
+          .op(Opcode.READY)
+          .op(Opcode.EXEC, "sh", "-c", "echo $$ $(hostname) > " + out + "; ls /proc/self/fd >> " + out);
+      ProcessId joined = launcher.launch(new LaunchRequest("exec", exec.build(), List.of(), List.of(), nsFiles));
+      // The helper forked with CLONE_PARENT: the process is our child, in the init's namespaces.
+      assertThat(processes.waitForExit(joined)).isZero();
+      List<String> lines = Files.readAllLines(out);
+      assertThat(lines.get(0)).isEqualTo("2 burrow-joined");
+      assertThat(lines.subList(1, lines.size())).as("the namespace fds are closed before exec")
+          .containsExactly("0", "1", "2", "3");
+      assertThat(processes.leadsPidNamespace(init)).isTrue();
+      assertThat(processes.pidNamespaceMembers(init)).containsExactly(init);
+    } finally {
+      nsFiles.forEach(io.burrow.api.spi.IoFile::close);
+      processes.signal(init, 9);
+      processes.waitForExit(init);
+    }
+  }
 }

@@ -167,13 +167,42 @@ public final class Container implements AutoCloseable {
       throw new ContainerException("cannot kill container '" + id() + "': container not running (it is stopped)");
     }
     try {
-      List<ProcessId> targets = all ? services.processes().pidNamespaceMembers(record.init()) : List.of(record.init());
+      List<ProcessId> targets = all ? processes() : List.of(record.init());
       for (ProcessId p : targets) {
         services.processes().signal(p, signal);
       }
     } catch (IOException e) {
       throw new ContainerException("cannot kill container '" + id() + "': " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The container's live processes, as {@code ps} and {@code kill --all} see them: the members
+   * of its cgroup when it has one (the init, its descendants and processes started by
+   * {@code exec}; in gofer mode the sandbox and the gofer are outside it, see docs/architecture.md).
+   * Without a cgroup: every member of the init's pid namespace when the init is pid 1 of its own,
+   * otherwise the init and its descendants, never the host's pid namespace. Empty once the
+   * container has stopped.
+   */
+  public List<ProcessId> processes() {
+    if (status() == Status.STOPPED || record.init() == null) {
+      return List.of();
+    }
+    ProcessId init = record.init();
+    Optional<String> cgroup = cgroupPath();
+    if (cgroup.isPresent()) {
+      try {
+        List<ProcessId> members = new ArrayList<>();
+        for (int pid : services.cgroups().pids(cgroup.get())) {
+          services.processes().identify(pid).ifPresent(members::add);
+        }
+        return members;
+      } catch (CgroupException e) {
+        LOG.warn("container {}: {}; listing its pid namespace instead", id(), e.getMessage());
+      }
+    }
+    return services.processes().leadsPidNamespace(init)
+        ? services.processes().pidNamespaceMembers(init) : services.processes().processTree(init);
   }
 
   /**

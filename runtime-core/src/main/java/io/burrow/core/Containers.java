@@ -5,6 +5,7 @@ import io.burrow.api.spec.IdMapping;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
+import io.burrow.api.spi.IoFile;
 import io.burrow.api.spi.IoFiles;
 import io.burrow.api.spi.LaunchException;
 import io.burrow.api.spi.LaunchRequest;
@@ -58,8 +59,20 @@ public final class Containers {
 
   /** Creates a container from {@code bundleDir}; the init waits for {@link Container#start()}. The caller closes it. */
   public Container create(String id, Path bundleDir, Optional<Path> pidFile) throws ContainerException {
+    return create(id, bundleDir, pidFile, Optional.empty());
+  }
+
+  /**
+   * Creates a container whose init waits for {@link Container#start()}; the caller closes it.
+   * With {@code process.terminal}, {@code consoleSocket} (the client's {@code --console-socket})
+   * must be given and receives the pty master before this returns, as with runc; without a
+   * terminal it must not be given ({@link #checkTerminal}).
+   */
+  public Container create(String id, Path bundleDir, Optional<Path> pidFile, Optional<Path> consoleSocket)
+      throws ContainerException {
     ContainerStore.validateId(id);
     Bundle bundle = BundleLoader.load(bundleDir);
+    checkTerminal(id, bundle.spec(), consoleSocket, true);
     FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ContainerLock lock = services.store().create(id);
     Spec spec = bundle.spec();
@@ -73,6 +86,11 @@ public final class Containers {
       Optional<String> pod = Pod.sandboxToJoin(spec)
           .filter(p -> fileAccess.needsSandboxProcess() && services.config().multiContainer());
       if (pod.isPresent()) {
+        if (Boolean.TRUE.equals(spec.process.terminal)) {
+          // The init starts only at start, but a console-socket client waits for the master during create.
+          throw new ContainerException(bundle.dir().resolve("config.json") + ": process.terminal: a container that"
+              + " joins the sandbox of container '" + pod.get() + "' cannot have a terminal yet");
+        }
         joinPod(container, pod.get(), spec, pidFile);
         created = true;
         return container;
@@ -82,8 +100,10 @@ public final class Containers {
       // The cgroup before any process: bad resources fail here, and nothing runs unconfined.
       String cgroup = container.createCgroup(spec, systemdCgroup);
       LaunchRequest.Placement placement = cgroup == null ? null : pid -> container.placeInCgroup(cgroup, pid);
-      // As the seed's Create: the file server first, then the sandbox with the server's io files.
-      try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
+      // The console socket first, so that a wrong path fails before anything runs. As the seed's
+      // Create: the file server, then the sandbox with the server's io files.
+      try (IoFile console = connectConsole(id, consoleSocket.orElse(null));
+          IoFiles ioFiles = fileAccess.createIoFiles(context)) {
         ProcessId server = ioFiles.serverPid().isPresent()
             ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElseThrow(
                 () -> new ContainerException("the file server of container '" + id + "' exited at once"))
@@ -92,11 +112,12 @@ public final class Containers {
         services.launcher().createStartGate(container.startGate(), IdMapping.hostIdOf(spec.linux.uidMappings, 0),
             IdMapping.hostIdOf(spec.linux.gidMappings, 0));
         if (fileAccess.needsSandboxProcess()) {
-          Sandbox.Started started = Sandbox.start(services, bundle, lock.dir(), ioFiles,
+          Sandbox.Started started = Sandbox.start(services, bundle, lock.dir(), ioFiles, Optional.ofNullable(console),
               sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)), placement);
           container.save(record.withProcesses(Status.CREATED, started.init(), started.sandbox(), server));
         } else {
-          ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, container.startGate(), false, placement);
+          ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, Optional.ofNullable(console),
+              container.startGate(), false, placement);
           container.save(record.withProcesses(Status.CREATED, init, null, server));
         }
       }
@@ -104,7 +125,7 @@ public final class Containers {
       container.runHooks("createRuntime", spec, true);
       container.runHooks("createContainer", spec, true);
       if (pidFile.isPresent()) {
-        writePidFile(pidFile.get(), pidFileProcess(container.record()).pid());
+        writePidFile(pidFile.get(), container.record().init().pid());
       }
       created = true;
       return container;
@@ -118,17 +139,6 @@ public final class Containers {
         lock.close();
       }
     }
-  }
-
-  /**
-   * The process a client (containerd's shim, conmon) waits for as the container: the one that
-   * exits with the program's status and becomes the client's child once {@code create} exits.
-   * In direct mode that is the init itself, as with runc. With a sandbox, the init is the
-   * sandbox's child and is reaped by it, so it is the sandbox, which exits with the init's
-   * status, as runsc's pid file names its sandbox. The state's pid stays the init's.
-   */
-  private static ProcessId pidFileProcess(ContainerRecord record) {
-    return record.sandbox() != null ? record.sandbox() : record.init();
   }
 
   /**
@@ -155,19 +165,55 @@ public final class Containers {
   }
 
   /**
+   * runc's rules for {@code process.terminal} and {@code --console-socket} (its checkTerminal),
+   * with its wording: a process that detaches from burrow ({@code create}, {@code run -d}) and has
+   * a terminal needs a console socket to send the master to; a console socket without a terminal
+   * or without detaching is an error. Called before anything is created.
+   */
+  public static void checkTerminal(String id, Spec spec, Optional<Path> consoleSocket, boolean detach)
+      throws ContainerException {
+    boolean terminal = Boolean.TRUE.equals(spec.process.terminal);
+    if (detach && terminal && consoleSocket.isEmpty()) {
+      throw new ContainerException("cannot create container '" + id + "': process.terminal is true: cannot allocate"
+          + " tty if burrow will detach without setting console socket (--console-socket)");
+    }
+    if ((!detach || !terminal) && consoleSocket.isPresent()) {
+      throw new ContainerException("cannot create container '" + id + "': --console-socket " + consoleSocket.get()
+          + ": cannot use console socket if burrow will not detach or allocate tty (process.terminal is "
+          + terminal + ")");
+    }
+  }
+
+  /** The connection to the client's console socket, owned by the caller; null without one. */
+  private IoFile connectConsole(String id, Path consoleSocket) throws ContainerException {
+    if (consoleSocket == null) {
+      return null;
+    }
+    try {
+      return services.control().connect(consoleSocket);
+    } catch (IOException e) {
+      throw new ContainerException("cannot create container '" + id + "': --console-socket " + consoleSocket + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The sandbox side of create: makes the files reachable, plans the init and launches it. Runs
    * in the runtime for a file access without a sandbox process, in the sandbox otherwise.
-   * {@code placement} (may be null) moves the forked init into the container's cgroup.
+   *
+   * @param console the connection to the client's console socket when the process has a
+   *     terminal; still the caller's, who closes it once this returns
+   * @param placement moves the forked init into the container's cgroup; null for none
    */
   static ProcessId startInit(RuntimeServices services, Bundle bundle, FileAccess fileAccess,
-      FileAccessContext context, IoFiles ioFiles, Path startGate, boolean sandboxed, LaunchRequest.Placement placement)
-      throws IOException, ContainerException, LaunchException {
+      FileAccessContext context, IoFiles ioFiles, Optional<IoFile> console, Path startGate, boolean sandboxed,
+      LaunchRequest.Placement placement) throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
     InitPlan plan = InitPlanner.plan(bundle, sources, startGate, sandboxed);
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
-        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), placement));
+        nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), console).withPlacement(placement));
   }
 
   /** Locks and loads an existing container; the caller closes it. */
@@ -188,6 +234,12 @@ public final class Containers {
     return new Container(services, null, record).state();
   }
 
+  /** The live processes of one container ({@link Container#processes()}), read without taking its lock. */
+  public List<ProcessId> processes(String id) throws ContainerException {
+    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
+    return new Container(services, null, record).processes();
+  }
+
   /** The state of every container under the root. */
   public List<ContainerState> list() throws ContainerException {
     List<ContainerState> states = new ArrayList<>();
@@ -204,7 +256,25 @@ public final class Containers {
    */
   public int run(String id, Path bundleDir, Optional<Path> pidFile, boolean detach,
       java.util.function.Consumer<ContainerState> onStarted) throws ContainerException {
-    try (Container container = create(id, bundleDir, pidFile)) {
+    return run(id, bundleDir, pidFile, detach, Optional.empty(), onStarted);
+  }
+
+  /**
+   * {@code burrow run} with a console socket: as runc, only with {@code detach} and
+   * {@code process.terminal} ({@link #checkTerminal}). A terminal in the foreground, where runc
+   * makes its own stdio the console, is refused for now.
+   */
+  public int run(String id, Path bundleDir, Optional<Path> pidFile, boolean detach, Optional<Path> consoleSocket,
+      java.util.function.Consumer<ContainerState> onStarted) throws ContainerException {
+    ContainerStore.validateId(id);
+    Spec spec = BundleLoader.load(bundleDir).spec();
+    checkTerminal(id, spec, consoleSocket, detach);
+    if (!detach && Boolean.TRUE.equals(spec.process.terminal)) {
+      throw new ContainerException("cannot create container '" + id + "': process.terminal is true: burrow run"
+          + " cannot make its own stdio the container's console yet; use --detach with --console-socket, or set"
+          + " process.terminal to false");
+    }
+    try (Container container = create(id, bundleDir, pidFile, consoleSocket)) {
       try {
         container.start();
         if (!detach) {
@@ -239,7 +309,7 @@ public final class Containers {
     return list == null ? List.of() : list;
   }
 
-  private static void writePidFile(Path pidFile, int pid) throws IOException {
+  static void writePidFile(Path pidFile, int pid) throws IOException {
     Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
     Files.writeString(tmp, Integer.toString(pid));
     Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

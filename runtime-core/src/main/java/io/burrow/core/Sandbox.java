@@ -12,16 +12,20 @@ import io.burrow.core.bundle.Bundle;
 import io.burrow.core.bundle.BundleLoader;
 import io.burrow.core.plan.InitPlanner;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The sandbox process ({@code burrow boot}) of a container whose file access needs one: it runs
@@ -41,11 +45,13 @@ public final class Sandbox {
   static final String POD_SOCKET = "pod.sock";
   /** An empty directory the sandbox confines itself to once the init runs. */
   static final String EMPTY_ROOT = "sandbox-root";
-  /** The sandbox's request, before the report, that the host move a just-forked init into the container's cgroup. */
+  /**
+   * The sandbox's request on its report connection, before the report, that the host move a
+   * just-forked init into the container's cgroup; answered {@code OK} or {@code ERR text}.
+   */
   static final String PLACE_REQUEST = "CGROUP ";
   // Generous: on a loaded machine two JVMs (gofer, sandbox) must start before the init runs.
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
-  private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(30);
 
   /** The sandbox process and the container init it started. */
   public record Started(ProcessId sandbox, ProcessId init) {}
@@ -58,71 +64,76 @@ public final class Sandbox {
 
   private Sandbox() {}
 
-  /** Host side: spawns the sandbox with the io files as fds 3.. and waits for its report. */
-  static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles, Recorder recorder,
-      LaunchRequest.Placement placement) throws ContainerException, IOException, LaunchException {
+  /**
+   * Host side: spawns the sandbox with the io files as fds 3.. (and the console socket after
+   * them) and waits for its report. The sandbox gets its own copy of {@code console}, which it
+   * hands to the init's launch and closes; the caller still closes this one.
+   */
+  static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles,
+      Optional<IoFile> console, Recorder recorder, LaunchRequest.Placement placement)
+      throws ContainerException, IOException, LaunchException {
     Spec spec = bundle.spec();
     Path control = stateDir.resolve(REPORT_SOCKET);
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
-    CompletableFuture<String> report = new CompletableFuture<>();
-    // The sandbox runs as the container's root, which may be any host uid.
-    try (AutoCloseable server = services.control().serve(control, 0666, (line, fds) -> {
-      fds.forEach(IoFile::close);
-      if (line.startsWith(PLACE_REQUEST)) {
-        // The sandbox's init waits for its go until the host has moved it into the container's cgroup.
-        try {
-          if (placement != null) {
-            placement.place(Integer.parseInt(line.substring(PLACE_REQUEST.length()).trim()));
-          }
-          return "OK";
-        } catch (IOException | RuntimeException e) {
-          return "ERR " + e.getMessage();
-        }
-      }
-      report.complete(line);
-      return "OK";
-    })) {
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(control));
+      // The sandbox runs as the container's root, which may be any host uid.
+      Files.setPosixFilePermissions(control, PosixFilePermissions.fromString("rw-rw-rw-"));
+      server.configureBlocking(false);
       List<String> argv = new ArrayList<>(services.burrowCommand());
       argv.addAll(services.config().toFlags());
       argv.addAll(List.of("boot", "--bundle", bundle.dir().toString(), "--id", stateDir.getFileName().toString(),
           "--control", control.toString()));
+      List<IoFile> inherited = new ArrayList<>(ioFiles.files());
       for (int i = 0; i < ioFiles.files().size(); i++) {
         argv.add("--io-fds=" + (3 + i));
+      }
+      if (console.isPresent()) {
+        argv.add("--console-fd=" + (3 + inherited.size()));
+        inherited.add(console.get());
       }
       ProcessId sandbox = services.launcher().launch(new LaunchRequest("sandbox",
           InitPlanner.sandboxPlan(spec, argv, List.of("PATH=" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"))),
           Containers.nullToEmpty(spec.linux.uidMappings), Containers.nullToEmpty(spec.linux.gidMappings),
-          ioFiles.files()));
+          inherited));
       recorder.record(sandbox);
-      String line = awaitReport(services, report, sandbox);
-      if (line.startsWith("PID ")) {
-        int pid = Integer.parseInt(line.substring(4).trim());
+      String report = awaitReport(services, server, sandbox, placement);
+      if (report.startsWith("PID ")) {
+        int pid = Integer.parseInt(report.substring(4).trim());
         ProcessId init = services.processes().identify(pid)
             .orElseThrow(() -> new ContainerException("the container init (pid " + pid + ") exited at once"));
         return new Started(sandbox, init);
       }
-      throw new ContainerException("the sandbox failed: " + (line.startsWith("ERR ") ? line.substring(4) : line));
-    } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException("cannot stop listening on " + control + ": " + e.getMessage(), e);
+      throw new ContainerException("the sandbox failed: " + (report.startsWith("ERR ") ? report.substring(4) : report));
+    } finally {
+      Files.deleteIfExists(control);
     }
   }
 
-  private static String awaitReport(RuntimeServices services, CompletableFuture<String> report, ProcessId sandbox)
-      throws ContainerException {
+  private static String awaitReport(RuntimeServices services, ServerSocketChannel server, ProcessId sandbox,
+      LaunchRequest.Placement placement) throws IOException, ContainerException {
     long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
     long sleep = 1;
     while (true) {
-      try {
-        return report.get(sleep, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        // not yet
-      } catch (ExecutionException e) {
-        throw new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ContainerException("interrupted while waiting for the sandbox (pid " + sandbox.pid() + ")");
+      SocketChannel peer = server.accept();
+      if (peer != null) {
+        try (peer) {
+          peer.configureBlocking(true);
+          String line = readLine(peer);
+          // The sandbox's init waits for its go until the host has moved it into the container's cgroup.
+          while (line.startsWith(PLACE_REQUEST)) {
+            try {
+              if (placement != null) {
+                placement.place(Integer.parseInt(line.substring(PLACE_REQUEST.length()).trim()));
+              }
+              writeLine(peer, "OK");
+            } catch (IOException | RuntimeException e) {
+              writeLine(peer, "ERR " + e.getMessage());
+            }
+            line = readLine(peer);
+          }
+          return line;
+        }
       }
       if (!services.processes().isAlive(sandbox)) {
         throw new ContainerException("the sandbox (pid " + sandbox.pid() + ") exited before it started the init");
@@ -131,6 +142,7 @@ public final class Sandbox {
         throw new ContainerException("the sandbox (pid " + sandbox.pid() + ") did not start the init within "
             + BOOT_TIMEOUT.toSeconds() + " s");
       }
+      sleepQuietly(sleep);
       sleep = Math.min(sleep * 2, 20);
     }
   }
@@ -142,34 +154,45 @@ public final class Sandbox {
    * their bundles and state, so it does not confine itself the way a single container's does.
    *
    * @param ioFiles the sandbox ends, owned by this process from now on
+   * @param console the connection to the client's console socket, when the init has a terminal;
+   *     owned by this process, which closes it once the init's launch has its own copy
    * @return the init's exit status, the sandbox's own exit status
    */
-  public static int boot(RuntimeServices services, String id, Path bundleDir, Path control, List<IoFile> ioFiles)
-      throws ContainerException {
+  public static int boot(RuntimeServices services, String id, Path bundleDir, Path control, List<IoFile> ioFiles,
+      Optional<IoFile> console) throws ContainerException {
     Bundle bundle = BundleLoader.load(bundleDir);
     Path stateDir = services.store().root().resolve(id);
     FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ProcessId init;
     AutoCloseable podServer = null;
-    try {
-      init = startInit(services, fileAccess, id, bundle, ioFiles, pid -> {
-        String reply = services.control().request(control, PLACE_REQUEST + pid, List.of(), REPORT_TIMEOUT);
-        if (!reply.equals("OK")) {
-          throw new IOException(reply.replaceFirst("^ERR ", ""));
+    try (SocketChannel report = SocketChannel.open(UnixDomainSocketAddress.of(control))) {
+      try {
+        try {
+          init = startInit(services, fileAccess, id, bundle, ioFiles, console, pid -> {
+            writeLine(report, PLACE_REQUEST + pid);
+            String reply = readLine(report);
+            if (!reply.equals("OK")) {
+              throw new IOException(reply.replaceFirst("^ERR ", ""));
+            }
+          });
+        } finally {
+          console.ifPresent(IoFile::close);
         }
-      });
-      if (Pod.isPodSandbox(bundle.spec())) {
-        podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
-            (request, fds) -> startChild(services, fileAccess, request, fds));
+        if (Pod.isPodSandbox(bundle.spec())) {
+          podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
+              (request, fds) -> startChild(services, fileAccess, request, fds));
+        }
+      } catch (ContainerException | IOException | RuntimeException e) {
+        writeLine(report, "ERR " + e.getMessage());
+        throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
       }
-    } catch (ContainerException | IOException | RuntimeException e) {
-      report(services, control, "ERR " + e.getMessage(), id);
-      throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
+      writeLine(report, "PID " + init.pid());
+    } catch (IOException e) {
+      // The init, if any, dies with us (PDEATHSIG).
+      throw new ContainerException("sandbox of container '" + id + "': cannot report to " + control + ": "
+          + e.getMessage(), e);
     }
-    // The init, if any, dies with us (PDEATHSIG) when the report fails.
-    report(services, control, "PID " + init.pid(), id);
     try {
-      services.processes().releaseStdio();
       if (podServer == null) {
         // From here the sandbox reaches files only through the fds it holds: the io files.
         services.processes().confine(stateDir.resolve(EMPTY_ROOT));
@@ -181,13 +204,14 @@ public final class Sandbox {
   }
 
   private static ProcessId startInit(RuntimeServices services, FileAccess fileAccess, String id, Bundle bundle,
-      List<IoFile> ioFiles, LaunchRequest.Placement placement) throws ContainerException, IOException {
+      List<IoFile> ioFiles, Optional<IoFile> console, LaunchRequest.Placement placement)
+      throws ContainerException, IOException {
     Path stateDir = services.store().root().resolve(id);
     FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(), stateDir,
         services.config(), services.burrowCommand(), services.launcher());
     try {
       return Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
-          stateDir.resolve(Container.START_GATE), true, placement);
+          console, stateDir.resolve(Container.START_GATE), true, placement);
     } catch (LaunchException e) {
       throw new ContainerException(e.getMessage(), e);
     }
@@ -209,7 +233,7 @@ public final class Sandbox {
       io.burrow.core.store.ContainerStore.validateId(childId);
       Bundle child = BundleLoader.load(Path.of(words[2]));
       // A pod's child lives in its pod's sandbox, and in no cgroup of its own (yet).
-      ProcessId init = startInit(services, fileAccess, childId, child, fds, null);
+      ProcessId init = startInit(services, fileAccess, childId, child, fds, Optional.empty(), null);
       FileAccessContext context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(),
           services.store().root().resolve(childId), services.config(), services.burrowCommand(), services.launcher());
       Thread reaper = new Thread(() -> {
@@ -229,14 +253,29 @@ public final class Sandbox {
     }
   }
 
-  private static void report(RuntimeServices services, Path control, String line, String id)
-      throws ContainerException {
-    try {
-      services.control().request(control, line, List.of(), REPORT_TIMEOUT);
-    } catch (IOException e) {
-      throw new ContainerException("sandbox of container '" + id + "': cannot report to " + control + ": "
-          + e.getMessage(), e);
+  private static void writeLine(SocketChannel channel, String line) throws IOException {
+    ByteBuffer bytes = StandardCharsets.UTF_8.encode(line.replace('\n', ' ') + "\n");
+    while (bytes.hasRemaining()) {
+      channel.write(bytes);
     }
   }
 
+  private static String readLine(SocketChannel channel) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(8192);
+    while (buf.hasRemaining() && channel.read(buf) > 0) {
+      if (buf.get(buf.position() - 1) == '\n') {
+        break;
+      }
+    }
+    buf.flip();
+    return StandardCharsets.UTF_8.decode(buf).toString().trim();
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

@@ -72,7 +72,23 @@ public enum Opcode {
   /** argv...: execve(2) the resolved program. */
   EXEC(32, -1),
   /** signal: prctl(PR_SET_PDEATHSIG), so the init dies with the sandbox that started it. */
-  PDEATHSIG(33, 1);
+  PDEATHSIG(33, 1),
+  /**
+   * ptmx, rows, cols, console, uid: the process's terminal, as runc's setupConsole: open ptmx (the
+   * container's own devpts, so after pivot_root), unlockpt, set the window size unless rows and
+   * cols are 0, bind the slave onto console unless it is empty, send the master over the console
+   * socket (the helper's CONSOLE_FD argument) with SCM_RIGHTS and close that socket, then make
+   * the slave fds 0-2, owned by uid, and the controlling terminal (TIOCSCTTY). Needs a session of
+   * its own: SETSID comes first.
+   */
+  CONSOLE(34, 5),
+  /**
+   * fd, nstype: setns(2) into the namespace the inherited fd refers to, then close the fd. Exec
+   * joins a running container this way: the runtime opens {@code /proc/PID/ns/*} of the init
+   * before the helper starts, so no path is resolved after the helper has joined the container's
+   * mount namespace (where {@code /proc} is the container's).
+   */
+  SETNS_FD(35, 2);
 
   private final int code;
   private final int arity;

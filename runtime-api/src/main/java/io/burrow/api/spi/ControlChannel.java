@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * One-line requests and replies, with file descriptors attached, over a unix socket at a path:
- * how {@code burrow start} hands a child container's io files to the running sandbox of its pod.
+ * how {@code burrow start} hands a child container's io files to the running sandbox of its pod;
+ * and the connection to a client's console socket, which the container's pty master goes to.
  * Thread-safe.
  */
 public interface ControlChannel {
@@ -33,4 +34,10 @@ public interface ControlChannel {
    * line; fails rather than waits longer than {@code timeout}.
    */
   String request(Path socket, String request, List<? extends IoFile> fds, Duration timeout) throws IOException;
+
+  /**
+   * Connects to the unix socket at {@code socket} that someone else listens on (a client's
+   * {@code --console-socket}) and returns the connection, owned by the caller. Errors name the path.
+   */
+  IoFile connect(Path socket) throws IOException;
 }

@@ -1,5 +1,6 @@
 package io.burrow.api.spi;
 
+import io.burrow.api.spec.NamespaceType;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,20 @@ public interface ProcessControl {
 
   /** Every live process in the same pid namespace as {@code process}, itself included. */
   List<ProcessId> pidNamespaceMembers(ProcessId process);
+
+  /** True when the live {@code process} is pid 1 of its own pid namespace (the last field of NSpid is 1). */
+  boolean leadsPidNamespace(ProcessId process);
+
+  /** The live {@code process} and its live descendants (by parent pid), or nothing when it is gone. */
+  List<ProcessId> processTree(ProcessId process);
+
+  /**
+   * Opens {@code /proc/PID/ns/NAME} of the live {@code process} for each type, in order, and checks
+   * afterwards that the pid still names that process, so the files are its namespaces even if
+   * it has exited and its pid been reused meanwhile. The caller owns and closes the files; on
+   * failure none stays open.
+   */
+  List<IoFile> openNamespaces(ProcessId process, List<NamespaceType> types) throws IOException;
 
   /**
    * Confines the calling process to {@code emptyRoot} (chroot, chdir "/") and sets no_new_privs,

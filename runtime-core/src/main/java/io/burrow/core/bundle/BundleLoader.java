@@ -96,8 +96,14 @@ public final class BundleLoader {
       require(isEmpty(spec.linux.uidMappings) && isEmpty(spec.linux.gidMappings), where, "linux.uidMappings",
           "need a new user namespace (type user, no path)");
     }
-    if (Boolean.TRUE.equals(spec.process.terminal)) {
-      throw new ContainerException(where + ": process.terminal: terminals (--console-socket) are not supported yet; set it to false");
+    if (spec.process.consoleSize != null) {
+      // The kernel's struct winsize holds unsigned shorts.
+      Integer height = spec.process.consoleSize.height;
+      Integer width = spec.process.consoleSize.width;
+      require(height == null || (height >= 0 && height <= 0xffff), where, "process.consoleSize.height",
+          "must be 0..65535, not " + height);
+      require(width == null || (width >= 0 && width <= 0xffff), where, "process.consoleSize.width",
+          "must be 0..65535, not " + width);
     }
   }
 

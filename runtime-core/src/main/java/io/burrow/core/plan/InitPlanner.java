@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The runtime's policy for a container init, written down as an {@link InitPlan}: which
@@ -38,13 +37,10 @@ public final class InitPlanner {
     {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"}, {"/proc/self/fd/1", "/dev/stdout"},
     {"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
   };
-  private static final Map<String, Integer> RLIMITS = Map.ofEntries(
-      Map.entry("RLIMIT_CPU", 0), Map.entry("RLIMIT_FSIZE", 1), Map.entry("RLIMIT_DATA", 2),
-      Map.entry("RLIMIT_STACK", 3), Map.entry("RLIMIT_CORE", 4), Map.entry("RLIMIT_RSS", 5),
-      Map.entry("RLIMIT_NPROC", 6), Map.entry("RLIMIT_NOFILE", 7), Map.entry("RLIMIT_MEMLOCK", 8),
-      Map.entry("RLIMIT_AS", 9), Map.entry("RLIMIT_LOCKS", 10), Map.entry("RLIMIT_SIGPENDING", 11),
-      Map.entry("RLIMIT_MSGQUEUE", 12), Map.entry("RLIMIT_NICE", 13), Map.entry("RLIMIT_RTPRIO", 14),
-      Map.entry("RLIMIT_RTTIME", 15));
+  /** The container's pty multiplexer: a link to its own devpts's {@code pts/ptmx}. */
+  static final String PTMX = "/dev/ptmx";
+  /** Where runc binds the init's terminal. */
+  static final String CONSOLE = "/dev/console";
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
   private static final int S_IFIFO = 0010000;
@@ -81,8 +77,9 @@ public final class InitPlanner {
       plan.op(Opcode.UNSHARE, Integer.toString(cgroupNs));
     }
     boolean userNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.USER.specName().equals(ns.type));
+    boolean devMounted;
     try {
-      rootfs(bundle, sources, userNs, plan);
+      devMounted = rootfs(bundle, sources, userNs, plan);
     } catch (IOException e) {
       throw new ContainerException("cannot plan the root filesystem of " + bundle.rootfs() + ": " + e.getMessage(), e);
     }
@@ -94,6 +91,9 @@ public final class InitPlanner {
     }
     plan.op(Opcode.OPEN_FIFO, startGate.toString());
     plan.op(Opcode.PIVOT_ROOT, sources.root());
+    // As runc: the console before the rootfs is finalized (read-only paths, a read-only root), and
+    // /dev/console only in a /dev the runtime made (a bind-mounted /dev is the host's).
+    session(spec.process, devMounted ? CONSOLE : null, plan);
     afterPivot(spec, plan);
     try {
       process(spec.process, plan);
@@ -169,7 +169,8 @@ public final class InitPlanner {
     return Path.of(sources.root()).resolve(bundle.rootfs().relativize(resolved)).toString();
   }
 
-  private static void rootfs(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
+  /** @return whether the spec mounts a /dev of its own, which the plan then fills with devices */
+  private static boolean rootfs(Bundle bundle, MountSources sources, boolean userNs, InitPlan.Builder plan)
       throws IOException, ContainerException {
     Spec spec = bundle.spec();
     long propagation = propagation(spec.linux.rootfsPropagation);
@@ -200,6 +201,7 @@ public final class InitPlanner {
     if (devMounted) {
       devices(bundle, sources, userNs, plan);
     }
+    return devMounted;
   }
 
   private static void bind(InitPlan.Builder plan, String source, String dest, MountOptions opts, boolean directory) {
@@ -251,6 +253,34 @@ public final class InitPlanner {
     }
   }
 
+  /**
+   * The process's session and, with {@code process.terminal}, its terminal, as runc sets them up:
+   * a session of its own (SETSID), then a pty from the container's own devpts ({@code /dev/ptmx},
+   * so this runs where the process sees the container's /dev: after pivot_root, or after joining
+   * the container's mount namespace) as its controlling terminal and fds 0-2, with
+   * {@code process.consoleSize} as the window size and the master sent over the console socket.
+   * The one entry point for every plan that starts a container process: the init here, exec's
+   * process too. A plan with a terminal must be launched with a console socket
+   * ({@link io.burrow.api.spi.LaunchRequest#consoleSocket()}).
+   *
+   * @param consolePath where to bind the slave as well (runc's {@code /dev/console} for the
+   *     init), or null for none (runc binds nothing for exec)
+   */
+  public static void session(Process process, String consolePath, InitPlan.Builder plan) {
+    plan.op(Opcode.SETSID);
+    if (!Boolean.TRUE.equals(process.terminal)) {
+      return;
+    }
+    if (consolePath != null) {
+      plan.op(Opcode.MKFILE, consolePath);
+    }
+    Process.ConsoleSize size = process.consoleSize;
+    int rows = size == null || size.height == null ? 0 : size.height;
+    int cols = size == null || size.width == null ? 0 : size.width;
+    plan.op(Opcode.CONSOLE, PTMX, Integer.toString(rows), Integer.toString(cols),
+        consolePath == null ? "" : consolePath, process.user.uid.toString());
+  }
+
   private static void afterPivot(Spec spec, InitPlan.Builder plan) {
     if (spec.linux.sysctl != null) {
       spec.linux.sysctl.forEach((key, value) ->
@@ -268,49 +298,7 @@ public final class InitPlanner {
   }
 
   private static void process(Process process, InitPlan.Builder plan) {
-    if (process.oomScoreAdj != null) {
-      plan.op(Opcode.WRITE_FILE, "/proc/self/oom_score_adj", process.oomScoreAdj.toString());
-    }
-    if (process.rlimits != null) {
-      for (int i = 0; i < process.rlimits.size(); i++) {
-        Process.Rlimit r = process.rlimits.get(i);
-        Integer resource = RLIMITS.get(r.type);
-        if (resource == null) {
-          throw new IllegalArgumentException("process.rlimits[" + i + "].type: unknown rlimit '" + r.type + "'");
-        }
-        plan.op(Opcode.RLIMIT, resource.toString(), limit(r.soft), limit(r.hard));
-      }
-    }
-    plan.op(Opcode.SETSID);
-    plan.op(Opcode.CHDIR, process.cwd);
-    Process.Capabilities caps = process.capabilities;
-    if (caps != null) {
-      plan.op(Opcode.CAPS_BOUNDING, Long.toUnsignedString(CapabilityNames.mask(caps.bounding, "process.capabilities.bounding")));
-    }
-    List<String> groups = new ArrayList<>();
-    if (process.user.additionalGids != null) {
-      process.user.additionalGids.forEach(g -> groups.add(g.toString()));
-    }
-    plan.op(Opcode.SETGROUPS, groups);
-    plan.op(Opcode.SETGID, process.user.gid.toString());
-    plan.op(Opcode.SETUID, process.user.uid.toString());
-    if (caps != null) {
-      long permitted = CapabilityNames.mask(caps.permitted, "process.capabilities.permitted");
-      long inheritable = CapabilityNames.mask(caps.inheritable, "process.capabilities.inheritable");
-      // The kernel raises an ambient capability only if it is permitted and inheritable (runc skips the rest too).
-      long ambient = CapabilityNames.mask(caps.ambient, "process.capabilities.ambient") & permitted & inheritable;
-      plan.op(Opcode.CAPS,
-          Long.toUnsignedString(CapabilityNames.mask(caps.effective, "process.capabilities.effective")),
-          Long.toUnsignedString(permitted), Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
-    }
-    if (Boolean.TRUE.equals(process.noNewPrivileges)) {
-      plan.op(Opcode.NO_NEW_PRIVS);
-    }
-    plan.op(Opcode.UMASK, Integer.toString(process.user.umask == null ? 0022 : process.user.umask));
-    if (process.env != null) {
-      process.env.forEach(e -> plan.op(Opcode.ENV, e));
-    }
-    plan.op(Opcode.RESOLVE_EXEC, process.args.get(0));
+    ProcessSetup.apply(process, plan);
     plan.op(Opcode.READY);
     plan.op(Opcode.WAIT_START);
     plan.op(Opcode.EXEC, process.args);
@@ -322,10 +310,5 @@ public final class InitPlanner {
     }
     long p = MountOptions.parse(List.of(name)).propagation();
     return p == 0 ? MS_SLAVE | MS_REC : p;
-  }
-
-  /** A limit for the helper: -1 for RLIM_INFINITY (2^64-1) or anything a signed long cannot hold. */
-  private static String limit(java.math.BigInteger value) {
-    return value == null || value.signum() < 0 || value.bitLength() > 63 ? "-1" : value.toString();
   }
 }

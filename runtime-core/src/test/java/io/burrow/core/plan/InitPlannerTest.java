@@ -3,6 +3,7 @@ package io.burrow.core.plan;
 import static io.burrow.api.launch.Opcode.CAPS;
 import static io.burrow.api.launch.Opcode.CAPS_BOUNDING;
 import static io.burrow.api.launch.Opcode.CHDIR;
+import static io.burrow.api.launch.Opcode.CONSOLE;
 import static io.burrow.api.launch.Opcode.ENV;
 import static io.burrow.api.launch.Opcode.EXEC;
 import static io.burrow.api.launch.Opcode.FORK;
@@ -515,5 +516,60 @@ class InitPlannerTest {
     List<Opcode> seen = new ArrayList<>();
     plan(dockerSpec()).ops().forEach(o -> seen.add(o.opcode()));
     assertThat(seen).contains(MKDIRS, MKFILE, MKNOD, SYMLINK, MOUNT);
+  }
+
+  // --- terminals ---
+
+  @Test
+  void withoutATerminalTheInitOnlyGetsASession() throws Exception {
+    InitPlan plan = plan(dockerSpec());
+    assertThat(index(plan, op(SETSID))).isEqualTo(index(plan, op(PIVOT_ROOT, rootfs)) + 1);
+    assertThat(all(plan, CONSOLE)).isEmpty();
+  }
+
+  @Test
+  void aTerminalIsSetUpAfterPivotRootInItsOwnSessionBeforeTheRootIsFinalized() throws Exception {
+    Spec spec = dockerSpec();
+    spec.process.terminal = true;
+    spec.process.consoleSize = new io.burrow.api.spec.Process.ConsoleSize();
+    spec.process.consoleSize.height = 31;
+    spec.process.consoleSize.width = 97;
+    spec.process.user.uid = 1000L;
+    spec.root.readonly = true;
+    InitPlan plan = plan(spec);
+    int pivot = index(plan, op(PIVOT_ROOT, rootfs));
+    // As runc: the pty comes from the container's /dev/ptmx (its own devpts), the slave is bound
+    // on /dev/console, and it is owned by the process's user.
+    assertThat(plan.ops().subList(pivot + 1, pivot + 4)).containsExactly(
+        op(SETSID), op(MKFILE, "/dev/console"), op(CONSOLE, "/dev/ptmx", 31, 97, "/dev/console", 1000));
+    int console = index(plan, op(CONSOLE, "/dev/ptmx", 31, 97, "/dev/console", 1000));
+    assertThat(console).isLessThan(first(plan, MASK)).isLessThan(first(plan, READONLY))
+        .isLessThan(index(plan, op(REMOUNT_RO, "/"))).isLessThan(first(plan, SETUID));
+    assertThat(all(plan, CONSOLE)).hasSize(1);
+    assertThat(plan.encode().length).isGreaterThan(100);
+  }
+
+  @Test
+  void aTerminalWithoutSizeOrDevMountKeepsTheKernelsSizeAndBindsNoConsole() throws Exception {
+    Spec spec = spec(MINIMAL.replace("\"cwd\": \"/\",", "\"cwd\": \"/\", \"terminal\": true,"));
+    InitPlan plan = plan(spec);
+    // No /dev of the runtime's making: a bind-mounted /dev is the host's, where nothing is created.
+    assertThat(all(plan, MKFILE)).isEmpty();
+    assertThat(all(plan, CONSOLE)).containsExactly(op(CONSOLE, "/dev/ptmx", 0, 0, "", 0));
+    assertThat(index(plan, op(CONSOLE, "/dev/ptmx", 0, 0, "", 0))).isEqualTo(index(plan, op(SETSID)) + 1);
+  }
+
+  @Test
+  void sessionIsTheEntryPointForOtherProcessesToo() throws Exception {
+    // What exec's plan appends once it is in the container's namespaces: no /dev/console for it.
+    io.burrow.api.spec.Process process = dockerSpec().process;
+    process.terminal = true;
+    InitPlan.Builder tty = InitPlan.builder();
+    InitPlanner.session(process, null, tty);
+    assertThat(tty.build().ops()).containsExactly(op(SETSID), op(CONSOLE, "/dev/ptmx", 0, 0, "", 0));
+    process.terminal = false;
+    InitPlan.Builder none = InitPlan.builder();
+    InitPlanner.session(process, null, none);
+    assertThat(none.build().ops()).containsExactly(op(SETSID));
   }
 }
