@@ -291,6 +291,30 @@ class CgroupTest {
   }
 
   @Test
+  void execJoinsTheCgroupAndPsAndKillAllUseIt(TestEnv env) throws IOException {
+    Bundle b = limited(env, "ps", "sleep 1000", r -> r.putObject("pids").put("limit", 20));
+    TestEnv.Container c = env.create(b, "ps");
+    env.burrow().run("start", "ps").ok();
+    env.burrow().run("exec", "--detach", "ps", "sleep", "999").ok();
+    String p = path(env, "ps");
+    Path procs = Path.of((v1("pids") ? CGROUP.resolve("pids" + p) : Path.of(unified() + p)) + "/cgroup.procs");
+    assertThat(Host.eventually(Duration.ofSeconds(30), () -> read(procs).lines().count() == 2))
+        .as("the init and the exec'd sleep in %s: %s", procs, read(procs)).isTrue();
+    JsonNode ps = SpecIo.MAPPER.readTree(env.burrow().run("ps", "--format", "json", "ps").ok().stdout());
+    List<Long> listed = new ArrayList<>();
+    ps.forEach(n -> listed.add(n.asLong()));
+    assertThat(listed).as("ps --format json").containsExactlyInAnyOrderElementsOf(
+        read(procs).lines().map(Long::parseLong).toList()).contains(c.pid());
+    env.burrow().run("kill", "--all", "ps", "KILL").ok();
+    env.awaitStatus("ps", "stopped");
+    for (long pid : listed) {
+      assertThat(TestEnv.awaitDead(pid)).as("pid %d after kill --all", pid).isTrue();
+    }
+    env.burrow().run("delete", "ps").ok();
+    assertNoCgroup(p);
+  }
+
+  @Test
   void featuresReportTheCgroupVersion(TestEnv env) throws IOException {
     JsonNode features = SpecIo.MAPPER.readTree(env.burrow().run("features").ok().stdout());
     JsonNode cgroup = features.path("linux").path("cgroup");
