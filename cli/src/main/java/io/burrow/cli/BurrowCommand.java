@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class, DeleteCommand.class,
       RunCommand.class, ExecCommand.class, PsCommand.class, ListCommand.class, SpecCommand.class,
-      FeaturesCommand.class, GoferCommand.class, BootCommand.class
+      FeaturesCommand.class, GoferCommand.class, BootCommand.class, PauseCommand.class, ResumeCommand.class,
+      UpdateCommand.class, EventsCommand.class
     })
 public final class BurrowCommand {
   @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/burrow")
@@ -53,7 +54,7 @@ public final class BurrowCommand {
       description = "let pod annotations share a sandbox (default true)")
   boolean multiContainer;
 
-  @Option(names = "--systemd-cgroup", hidden = true, description = "accepted for runc compatibility; ignored")
+  @Option(names = "--systemd-cgroup", hidden = true, description = "cgroupsPath is systemd's slice:prefix:name (needs a running systemd)")
   boolean systemdCgroup;
 
   @Option(names = "--rootless", hidden = true, arity = "0..1", description = "accepted for runc compatibility; ignored")
@@ -72,7 +73,7 @@ public final class BurrowCommand {
 
   /** The orchestrator, wired on first use so that commands that need none (spec) stay fast. */
   Containers containers() {
-    return injector().getInstance(Containers.class);
+    return injector().getInstance(Containers.class).withSystemdCgroup(systemdCgroup);
   }
 
   RuntimeServices services() {

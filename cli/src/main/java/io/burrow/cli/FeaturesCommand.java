@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
 /** {@code burrow features}: what this runtime implements, in the runtime-spec's features.md format. */
 @Command(name = "features", description = "Print the features this runtime implements, as JSON.")
 final class FeaturesCommand implements Callable<Integer> {
+  @picocli.CommandLine.ParentCommand BurrowCommand burrow;
+
   @Override
   public Integer call() throws Exception {
     ObjectNode root = SpecIo.MAPPER.createObjectNode();
@@ -37,11 +39,15 @@ final class FeaturesCommand implements Callable<Integer> {
     ArrayNode caps = linux.putArray("capabilities");
     CapabilityNames.all().forEach(caps::add);
     // What is not enforced yet is reported as such, so that a client does not rely on it.
-    linux.putObject("cgroup").put("v1", false).put("v2", false).put("systemd", false).put("systemdUser", false);
+    // The version this host's containers get: v1 (hybrid included) or v2. No systemd driver over D-Bus.
+    java.util.List<String> cgroups = burrow == null ? java.util.List.of() : burrow.services().cgroups().versions();
+    linux.putObject("cgroup").put("v1", cgroups.contains("v1")).put("v2", cgroups.contains("v2")).put("systemd", false)
+        .put("systemdUser", false);
     seccomp(linux.putObject("seccomp"));
     linux.putObject("apparmor").put("enabled", false);
     linux.putObject("selinux").put("enabled", false);
-    root.putObject("annotations").put("dev.burrow.version", VersionProvider.version());
+    root.putObject("annotations").put("dev.burrow.version", VersionProvider.version())
+        .put("dev.burrow.cgroup.v2.devices", "not enforced (no eBPF device filter yet)");
     System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
     return 0;
   }

@@ -88,6 +88,9 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
           initPid = Integer.parseInt(line.substring(4));
           reap(helperPid);
           helperReaped = true;
+          if (request.placement() != null) {
+            request.placement().place(initPid);
+          }
           sync.writeLine("GO");
         } else if (line.equals("SECCOMP_FD")) {
           try (Fd listener = sync.takeFd("SECCOMP_FD")) {

@@ -1,8 +1,11 @@
 package io.burrow.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spec.Hooks;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
+import io.burrow.api.spi.CgroupManager.CgroupException;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.IoFiles;
@@ -20,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class Container implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Container.class);
   static final String START_GATE = "exec.fifo";
+  /** The container's resolved cgroup path, in its state directory; absent when it has none. */
+  static final String CGROUP_FILE = "cgroup";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -171,17 +177,30 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * The container's live processes, as {@code ps} and {@code kill --all} see them. Until burrow
-   * has cgroups: every member of the init's pid namespace when the init is pid 1 of its own
-   * (processes started by {@code exec} join it; in gofer mode the sandbox and the gofer are
-   * outside it), otherwise the init and its descendants, never the host's pid namespace. Empty
-   * once the container has stopped.
+   * The container's live processes, as {@code ps} and {@code kill --all} see them: the members
+   * of its cgroup when it has one (the init, its descendants and processes started by
+   * {@code exec}; in gofer mode the sandbox and the gofer are outside it, see docs/architecture.md).
+   * Without a cgroup: every member of the init's pid namespace when the init is pid 1 of its own,
+   * otherwise the init and its descendants, never the host's pid namespace. Empty once the
+   * container has stopped.
    */
   public List<ProcessId> processes() {
     if (status() == Status.STOPPED || record.init() == null) {
       return List.of();
     }
     ProcessId init = record.init();
+    Optional<String> cgroup = cgroupPath();
+    if (cgroup.isPresent()) {
+      try {
+        List<ProcessId> members = new ArrayList<>();
+        for (int pid : services.cgroups().pids(cgroup.get())) {
+          services.processes().identify(pid).ifPresent(members::add);
+        }
+        return members;
+      } catch (CgroupException e) {
+        LOG.warn("container {}: {}; listing its pid namespace instead", id(), e.getMessage());
+      }
+    }
     return services.processes().leadsPidNamespace(init)
         ? services.processes().pidNamespaceMembers(init) : services.processes().processTree(init);
   }
@@ -231,12 +250,22 @@ public final class Container implements AutoCloseable {
    */
   List<String> destroy() {
     List<String> errors = new ArrayList<>();
+    Optional<String> cgroup = cgroupPath();
+    // A frozen process cannot die: thaw first, as runc's delete --force of a paused container.
+    if (cgroup.isPresent() && services.cgroups().isFrozen(cgroup.get())) {
+      try {
+        services.cgroups().setFrozen(cgroup.get(), false);
+      } catch (CgroupException e) {
+        errors.add(e.getMessage());
+      }
+    }
     stop("init", record.init(), errors);
     if (record.podSandboxId() == null) {
       stop("sandbox", record.sandbox(), errors);
     }
     stop("file server", record.fileServer(), errors);
     releaseFiles(errors);
+    cgroup.ifPresent(path -> removeCgroup(path, errors));
     if (record.status() != Status.STOPPED) {
       try {
         save(record.withStatus(Status.STOPPED));
@@ -268,6 +297,204 @@ public final class Container implements AutoCloseable {
           services.config(), services.burrowCommand(), services.launcher()));
     } catch (IOException | ContainerException | RuntimeException e) {
       errors.add("cannot release the container's files: " + e.getMessage());
+    }
+  }
+
+  /** Kills what is left in the cgroup (the init's orphans outside a pid namespace of its own) and removes it. */
+  private void removeCgroup(String path, List<String> errors) {
+    try {
+      for (int pid : services.cgroups().pids(path)) {
+        Optional<ProcessId> p = services.processes().identify(pid);
+        if (p.isPresent()) {
+          stop("process", p.get(), errors);
+        }
+      }
+      services.cgroups().destroy(path);
+      Files.deleteIfExists(stateDir().resolve(CGROUP_FILE));
+    } catch (CgroupException | IOException e) {
+      errors.add("cgroup " + path + ": " + e.getMessage());
+    }
+  }
+
+  private Path stateDir() {
+    return lock != null ? lock.dir() : services.store().root().resolve(id());
+  }
+
+  /** The container's cgroup path, if it has one. */
+  public Optional<String> cgroupPath() {
+    try {
+      Path file = stateDir().resolve(CGROUP_FILE);
+      return Files.exists(file) ? Optional.of(Files.readString(file).trim()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Creates the container's cgroup with {@code linux.resources} applied and records its path;
+   * null when the host has no cgroup file system. Failing, it leaves no cgroup behind.
+   */
+  String createCgroup(Spec spec, boolean systemd) throws ContainerException {
+    if (services.cgroups().versions().isEmpty()) {
+      if (spec.linux.resources != null && !spec.linux.resources.isEmpty()) {
+        throw new ContainerException("linux.resources: this host mounts no cgroup file system");
+      }
+      return null;
+    }
+    try {
+      String path = services.cgroups().resolve(defaultCgroupName(), spec.linux.cgroupsPath, systemd);
+      services.cgroups().create(path, withDefaultDevices(spec));
+      try {
+        Files.writeString(stateDir().resolve(CGROUP_FILE), path);
+      } catch (IOException e) {
+        services.cgroups().destroy(path);
+        throw new ContainerException("cannot record the cgroup of container '" + id() + "': " + e.getMessage(), e);
+      }
+      return path;
+    } catch (CgroupException e) {
+      throw new ContainerException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * runc's device rules: the spec's {@code linux.resources.devices}, then runc's AllowedDevices
+   * (mknod of any node; null, zero, full, random, urandom, tty, ptmx, pts, tun), then every
+   * {@code linux.devices} node; without these a deny-all rule list would forbid the init's own
+   * mknod of /dev/null. Only when the spec has device rules at all.
+   */
+  static JsonNode withDefaultDevices(Spec spec) {
+    JsonNode resources = spec.linux.resources;
+    if (resources == null || !resources.isObject() || !resources.path("devices").isArray()) {
+      return resources;
+    }
+    ObjectNode copy = ((ObjectNode) resources).deepCopy();
+    com.fasterxml.jackson.databind.node.ArrayNode rules = (com.fasterxml.jackson.databind.node.ArrayNode) copy.get("devices");
+    String[][] allowed = {
+      {"c", null, null, "m"}, {"b", null, null, "m"}, {"c", "1", "3", "rwm"}, {"c", "1", "8", "rwm"},
+      {"c", "1", "7", "rwm"}, {"c", "5", "0", "rwm"}, {"c", "1", "5", "rwm"}, {"c", "1", "9", "rwm"},
+      {"c", "136", null, "rwm"}, {"c", "5", "2", "rwm"}, {"c", "10", "200", "rwm"},
+    };
+    for (String[] a : allowed) {
+      ObjectNode rule = rules.addObject().put("allow", true).put("type", a[0]).put("access", a[3]);
+      if (a[1] != null) {
+        rule.put("major", Long.parseLong(a[1]));
+      }
+      if (a[2] != null) {
+        rule.put("minor", Long.parseLong(a[2]));
+      }
+    }
+    if (spec.linux.devices != null) {
+      for (io.burrow.api.spec.Linux.Device d : spec.linux.devices) {
+        if (d.type != null && d.major != null && d.minor != null && !d.type.equals("p")) {
+          rules.addObject().put("allow", true).put("type", d.type.equals("u") ? "c" : d.type).put("major", d.major)
+              .put("minor", d.minor).put("access", "rwm");
+        }
+      }
+    }
+    return copy;
+  }
+
+  /**
+   * The name of a container's cgroup when the spec gives no cgroupsPath: its id, and for a state
+   * root other than the default also a hash of the root, since ids are unique only within a root
+   * (two roots' "c1" must not share a cgroup).
+   */
+  private String defaultCgroupName() {
+    Path root = services.store().root().toAbsolutePath().normalize();
+    if (root.equals(io.burrow.api.config.Config.DEFAULT_ROOT)) {
+      return id();
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(root.toString().getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+      return id() + "-" + java.util.HexFormat.of().formatHex(digest, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Moves {@code pid} into the container's cgroup {@code path}: the init, before it runs anything. */
+  void placeInCgroup(String path, int pid) throws IOException {
+    try {
+      services.cgroups().addProcess(path, pid);
+    } catch (CgroupException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  private String requireCgroup(String what) throws ContainerException {
+    return cgroupPath().orElseThrow(() -> new ContainerException("cannot " + what + " container '" + id()
+        + "': it has no cgroup"));
+  }
+
+  /** Freezes every process of a running container, as {@code runc pause}. */
+  public void pause() throws ContainerException {
+    Status status = status();
+    if (status != Status.RUNNING) {
+      throw new ContainerException("cannot pause container '" + id() + "': it is " + status.specName() + ", not running");
+    }
+    try {
+      services.cgroups().setFrozen(requireCgroup("pause"), true);
+    } catch (CgroupException e) {
+      throw new ContainerException("cannot pause container '" + id() + "': " + e.getMessage(), e);
+    }
+    save(record.withStatus(Status.PAUSED));
+  }
+
+  /** Thaws a paused container, as {@code runc resume}. */
+  public void resume() throws ContainerException {
+    Status status = status();
+    if (status != Status.PAUSED) {
+      throw new ContainerException("cannot resume container '" + id() + "': it is " + status.specName() + ", not paused");
+    }
+    try {
+      services.cgroups().setFrozen(requireCgroup("resume"), false);
+    } catch (CgroupException e) {
+      throw new ContainerException("cannot resume container '" + id() + "': " + e.getMessage(), e);
+    }
+    save(record.withStatus(Status.RUNNING));
+  }
+
+  /** Applies the fields of an OCI {@code LinuxResources} object to the live cgroup, as {@code runc update}. */
+  public void update(JsonNode resources) throws ContainerException {
+    Status status = status();
+    if (status == Status.STOPPED) {
+      throw new ContainerException("cannot update container '" + id() + "': container not running (it is stopped)");
+    }
+    try {
+      services.cgroups().update(requireCgroup("update"), resources);
+    } catch (CgroupException e) {
+      throw new ContainerException("cannot update container '" + id() + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** runc's {@code events --stats} data of the container's cgroup. */
+  public ObjectNode stats() throws ContainerException {
+    if (status() == Status.STOPPED) {
+      throw new ContainerException("container '" + id() + "': container not running (it is stopped)");
+    }
+    try {
+      return services.cgroups().stats(requireCgroup("read the statistics of"));
+    } catch (CgroupException e) {
+      throw new ContainerException("container '" + id() + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** How often the OOM killer struck in the container's cgroup so far. */
+  public long oomKills() {
+    return cgroupPath().map(services.cgroups()::oomKills).orElse(0L);
+  }
+
+  /** The host pids in the container's cgroup, empty when it has none: what {@code ps} lists. */
+  public List<Integer> cgroupProcesses() throws ContainerException {
+    Optional<String> path = cgroupPath();
+    if (path.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return services.cgroups().pids(path.get());
+    } catch (CgroupException e) {
+      throw new ContainerException("container '" + id() + "': " + e.getMessage(), e);
     }
   }
 

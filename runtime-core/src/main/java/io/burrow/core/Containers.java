@@ -41,10 +41,21 @@ import java.util.Optional;
  */
 public final class Containers {
   private final RuntimeServices services;
+  private final boolean systemdCgroup;
 
   @Inject
   public Containers(RuntimeServices services) {
+    this(services, false);
+  }
+
+  private Containers(RuntimeServices services, boolean systemdCgroup) {
     this.services = services;
+    this.systemdCgroup = systemdCgroup;
+  }
+
+  /** These containers with runc's {@code --systemd-cgroup}: cgroupsPath is {@code slice:prefix:name}. */
+  public Containers withSystemdCgroup(boolean systemd) {
+    return new Containers(services, systemd);
   }
 
   /** Creates a container from {@code bundleDir}; the init waits for {@link Container#start()}. The caller closes it. */
@@ -89,6 +100,9 @@ public final class Containers {
       }
       FileAccessContext context = new FileAccessContext(id, spec, bundle.dir(), bundle.rootfs(), lock.dir(), services.config(),
           services.burrowCommand(), services.launcher());
+      // The cgroup before any process: bad resources fail here, and nothing runs unconfined.
+      String cgroup = container.createCgroup(spec, systemdCgroup);
+      LaunchRequest.Placement placement = cgroup == null ? null : pid -> container.placeInCgroup(cgroup, pid);
       // The console socket first, so that a wrong path fails before anything runs. As the seed's
       // Create: the file server, then the sandbox with the server's io files.
       try (IoFile console = connectConsole(id, consoleSocket.orElse(null));
@@ -102,11 +116,11 @@ public final class Containers {
             IdMapping.hostIdOf(spec.linux.gidMappings, 0));
         if (fileAccess.needsSandboxProcess()) {
           Sandbox.Started started = Sandbox.start(services, bundle, lock.dir(), ioFiles, Optional.ofNullable(console),
-              sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)));
+              sandbox -> container.save(record.withProcesses(Status.CREATING, null, sandbox, server)), placement);
           container.save(record.withProcesses(Status.CREATED, started.init(), started.sandbox(), server));
         } else {
           ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, Optional.ofNullable(console),
-              container.startGate(), false);
+              container.startGate(), false, placement);
           container.save(record.withProcesses(Status.CREATED, init, null, server));
         }
       }
@@ -114,7 +128,7 @@ public final class Containers {
       container.runHooks("createRuntime", spec, true);
       container.runHooks("createContainer", spec, true);
       if (pidFile.isPresent()) {
-        writePidFile(pidFile.get(), pidFileProcess(container.record()).pid());
+        writePidFile(pidFile.get(), container.record().init().pid());
       }
       created = true;
       return container;
@@ -128,17 +142,6 @@ public final class Containers {
         lock.close();
       }
     }
-  }
-
-  /**
-   * The process a client (containerd's shim, conmon) waits for as the container: the one that
-   * exits with the program's status and becomes the client's child once {@code create} exits.
-   * In direct mode that is the init itself, as with runc. With a sandbox, the init is the
-   * sandbox's child and is reaped by it, so it is the sandbox, which exits with the init's
-   * status, as runsc's pid file names its sandbox. The state's pid stays the init's.
-   */
-  private static ProcessId pidFileProcess(ContainerRecord record) {
-    return record.sandbox() != null ? record.sandbox() : record.init();
   }
 
   /**
@@ -203,10 +206,11 @@ public final class Containers {
    *
    * @param console the connection to the client's console socket when the process has a
    *     terminal; still the caller's, who closes it once this returns
+   * @param placement moves the forked init into the container's cgroup; null for none
    */
   static ProcessId startInit(RuntimeServices services, Bundle bundle, FileAccess fileAccess,
-      FileAccessContext context, IoFiles ioFiles, Optional<IoFile> console, Path startGate, boolean sandboxed)
-      throws IOException, ContainerException, LaunchException {
+      FileAccessContext context, IoFiles ioFiles, Optional<IoFile> console, Path startGate, boolean sandboxed,
+      LaunchRequest.Placement placement) throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
     Optional<SeccompProgram> seccomp = seccompProgram(services, bundle);
@@ -214,7 +218,8 @@ public final class Containers {
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
         nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), console,
-        SeccompAgent.listener(seccomp, context.containerId(), "creating", bundle.dir(), spec.annotations)));
+        SeccompAgent.listener(seccomp, context.containerId(), "creating", bundle.dir(), spec.annotations))
+        .withPlacement(placement));
   }
 
   /** The container's compiled {@code linux.seccomp}, if it has one. */

@@ -86,9 +86,12 @@ public final class Exec {
         namespaceFiles = services.processes().openNamespaces(init, namespaces);
         List<IoFile> fds = new ArrayList<>(inherited);
         fds.addAll(namespaceFiles);
+        // As runc: an exec'd process joins the container's cgroup before it runs anything.
+        String cgroup = container.cgroupPath().orElse(null);
         started = services.launcher().launch(new LaunchRequest("exec process", plan, List.of(), List.of(), fds,
             Optional.ofNullable(console), SeccompAgent.listener(seccomp, id, "running",
-                Path.of(container.record().bundle()), spec.annotations)));
+                Path.of(container.record().bundle()), spec.annotations))
+            .withPlacement(cgroup == null ? null : pid -> container.placeInCgroup(cgroup, pid)));
       } catch (IOException | LaunchException e) {
         throw new ContainerException("cannot exec in container '" + id + "': " + e.getMessage(), e);
       } finally {

@@ -1,6 +1,7 @@
 package io.burrow.core;
 
 import io.burrow.api.config.Config;
+import io.burrow.api.spi.CgroupManager;
 import io.burrow.api.spi.ControlChannel;
 import io.burrow.api.spi.HookRunner;
 import io.burrow.api.spi.NamespaceLauncher;
@@ -16,6 +17,7 @@ import java.util.List;
  * thread-safe as long as its parts are.
  *
  * @param burrowCommand the argv prefix that runs burrow itself, for helper processes such as a gofer
+ * @param cgroups the containers' cgroups
  */
 public record RuntimeServices(
     Config config,
@@ -26,7 +28,8 @@ public record RuntimeServices(
     HookRunner hooks,
     ControlChannel control,
     SeccompCompiler seccomp,
-    @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand) {
+    @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand,
+    CgroupManager cgroups) {
 
   @Inject
   public RuntimeServices {

@@ -42,6 +42,11 @@ public final class Sandbox {
   static final String POD_SOCKET = "pod.sock";
   /** An empty directory the sandbox confines itself to once the init runs. */
   static final String EMPTY_ROOT = "sandbox-root";
+  /**
+   * The sandbox's request on its report socket, before the report, that the host move a
+   * just-forked init into the container's cgroup; answered {@code OK} or {@code ERR text}.
+   */
+  static final String PLACE_REQUEST = "CGROUP ";
   // Generous: on a loaded machine two JVMs (gofer, sandbox) must start before the init runs.
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
   private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(30);
@@ -63,7 +68,8 @@ public final class Sandbox {
    * hands to the init's launch and closes; the caller still closes this one.
    */
   static Started start(RuntimeServices services, Bundle bundle, Path stateDir, IoFiles ioFiles,
-      Optional<IoFile> console, Recorder recorder) throws ContainerException, IOException, LaunchException {
+      Optional<IoFile> console, Recorder recorder, LaunchRequest.Placement placement)
+      throws ContainerException, IOException, LaunchException {
     Spec spec = bundle.spec();
     Path control = stateDir.resolve(REPORT_SOCKET);
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
@@ -71,6 +77,17 @@ public final class Sandbox {
     // The sandbox runs as the container's root, which may be any host uid.
     try (AutoCloseable server = services.control().serve(control, 0666, (line, fds) -> {
       fds.forEach(IoFile::close);
+      if (line.startsWith(PLACE_REQUEST)) {
+        // The sandbox's init waits for its go until the host has moved it into the container's cgroup.
+        try {
+          if (placement != null) {
+            placement.place(Integer.parseInt(line.substring(PLACE_REQUEST.length()).trim()));
+          }
+          return "OK";
+        } catch (IOException | RuntimeException e) {
+          return "ERR " + e.getMessage();
+        }
+      }
       report.complete(line);
       return "OK";
     })) {
@@ -152,7 +169,12 @@ public final class Sandbox {
     AutoCloseable podServer = null;
     try {
       try {
-        init = startInit(services, fileAccess, id, bundle, ioFiles, console);
+        init = startInit(services, fileAccess, id, bundle, ioFiles, console, pid -> {
+          String reply = services.control().request(control, PLACE_REQUEST + pid, List.of(), REPORT_TIMEOUT);
+          if (!reply.equals("OK")) {
+            throw new IOException(reply.replaceFirst("^ERR ", ""));
+          }
+        });
       } finally {
         console.ifPresent(IoFile::close);
       }
@@ -179,13 +201,14 @@ public final class Sandbox {
   }
 
   private static ProcessId startInit(RuntimeServices services, FileAccess fileAccess, String id, Bundle bundle,
-      List<IoFile> ioFiles, Optional<IoFile> console) throws ContainerException, IOException {
+      List<IoFile> ioFiles, Optional<IoFile> console, LaunchRequest.Placement placement)
+      throws ContainerException, IOException {
     Path stateDir = services.store().root().resolve(id);
     FileAccessContext context = new FileAccessContext(id, bundle.spec(), bundle.dir(), bundle.rootfs(), stateDir,
         services.config(), services.burrowCommand(), services.launcher());
     try {
       return Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
-          console, stateDir.resolve(Container.START_GATE), true);
+          console, stateDir.resolve(Container.START_GATE), true, placement);
     } catch (LaunchException e) {
       throw new ContainerException(e.getMessage(), e);
     }
@@ -206,7 +229,8 @@ public final class Sandbox {
     try {
       io.burrow.core.store.ContainerStore.validateId(childId);
       Bundle child = BundleLoader.load(Path.of(words[2]));
-      ProcessId init = startInit(services, fileAccess, childId, child, fds, Optional.empty());
+      // A pod's child lives in its pod's sandbox, and in no cgroup of its own (yet).
+      ProcessId init = startInit(services, fileAccess, childId, child, fds, Optional.empty(), null);
       FileAccessContext context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(),
           services.store().root().resolve(childId), services.config(), services.burrowCommand(), services.launcher());
       Thread reaper = new Thread(() -> {
@@ -235,5 +259,4 @@ public final class Sandbox {
           + e.getMessage(), e);
     }
   }
-
 }

@@ -3,6 +3,7 @@ package io.burrow.api.spi;
 import io.burrow.api.launch.InitPlan;
 import io.burrow.api.launch.Opcode;
 import io.burrow.api.spec.IdMapping;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,8 @@ import java.util.Optional;
  *     by the caller, who closes its copy once {@code launch} returns (the helper has its own)
  * @param seccompListener where the listener fd goes, present exactly when the plan installs a
  *     seccomp filter with SECCOMP_FILTER_FLAG_NEW_LISTENER (an {@code SCMP_ACT_NOTIFY} rule)
+ * @param placement called with the forked init's pid while it still waits for its go (before it
+ *     unshares its cgroup namespace), to move it into the container's cgroup; null for none
  */
 public record LaunchRequest(
     String description,
@@ -27,7 +30,8 @@ public record LaunchRequest(
     List<IdMapping> gidMappings,
     List<IoFile> inheritedFds,
     Optional<IoFile> consoleSocket,
-    Optional<SeccompListener> seccompListener) {
+    Optional<SeccompListener> seccompListener,
+    Placement placement) {
 
   public LaunchRequest {
     boolean wantsConsole = plan.ops().stream().anyMatch(op -> op.opcode() == Opcode.CONSOLE);
@@ -45,7 +49,13 @@ public record LaunchRequest(
     }
   }
 
-  /** A request with a terminal or without, and without a seccomp listener. */
+  /** A request without a placement. */
+  public LaunchRequest(String description, InitPlan plan, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
+      List<IoFile> inheritedFds, Optional<IoFile> consoleSocket, Optional<SeccompListener> seccompListener) {
+    this(description, plan, uidMappings, gidMappings, inheritedFds, consoleSocket, seccompListener, null);
+  }
+
+  /** A request with a terminal or without, and without a seccomp listener or a placement. */
   public LaunchRequest(String description, InitPlan plan, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
       List<IoFile> inheritedFds, Optional<IoFile> consoleSocket) {
     this(description, plan, uidMappings, gidMappings, inheritedFds, consoleSocket, Optional.empty());
@@ -55,5 +65,17 @@ public record LaunchRequest(
   public LaunchRequest(String description, InitPlan plan, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
       List<IoFile> inheritedFds) {
     this(description, plan, uidMappings, gidMappings, inheritedFds, Optional.empty());
+  }
+
+  /** This request with {@code placement} (may be null). */
+  public LaunchRequest withPlacement(Placement placement) {
+    return new LaunchRequest(description, plan, uidMappings, gidMappings, inheritedFds, consoleSocket, seccompListener,
+        placement);
+  }
+
+  /** Moves a just-forked init (a pid of the launcher's pid namespace) where it belongs. */
+  @FunctionalInterface
+  public interface Placement {
+    void place(int pid) throws IOException;
   }
 }

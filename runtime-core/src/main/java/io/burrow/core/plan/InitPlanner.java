@@ -74,10 +74,16 @@ public final class InitPlanner {
       // The sandbox left the pid namespace to us: a JVM that joined one could start no thread.
       joinPidNamespace(spec, plan);
     }
-    plan.op(Opcode.UNSHARE, Integer.toString(newNamespaces(spec)));
+    int cgroupNs = NamespaceType.CGROUP.cloneFlag();
+    plan.op(Opcode.UNSHARE, Integer.toString(newNamespaces(spec) & ~cgroupNs));
     plan.op(Opcode.FORK);
     if (sandboxed) {
       plan.op(Opcode.PDEATHSIG, Integer.toString(Signals.SIGKILL));
+    }
+    if ((newNamespaces(spec) & cgroupNs) != 0) {
+      // As runc: the cgroup namespace only once the launcher moved the forked init into the
+      // container's cgroup (before its go), so that the namespace's root is that cgroup.
+      plan.op(Opcode.UNSHARE, Integer.toString(cgroupNs));
     }
     boolean userNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.USER.specName().equals(ns.type));
     // As runc: a new or joined mount namespace gets the rootfs bound onto itself and pivot_root;

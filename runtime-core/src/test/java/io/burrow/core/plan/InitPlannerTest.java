@@ -212,6 +212,13 @@ class InitPlannerTest {
         op(EXEC, "sh", "-c", "true"));
   }
 
+  @Test
+  void cgroupNamespaceIsUnsharedAfterTheForkSoThatTheLauncherCanMoveTheInitFirst() throws Exception {
+    InitPlan plan = plan(minimalWith("", "\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"}, {\"type\": \"cgroup\"}]"));
+    assertThat(plan.ops().subList(0, 3)).containsExactly(
+        op(UNSHARE, CLONE_NEWNS | CLONE_NEWPID), op(FORK), op(UNSHARE, 0x02000000));
+  }
+
   // --- docker's config.json ---
 
   @Test
