@@ -185,7 +185,7 @@ class ExecHelperLauncherTest {
           .op(Opcode.ENV, "PATH=/usr/bin:/bin")
           .op(Opcode.RESOLVE_EXEC, "sh")
           .op(Opcode.READY)
-          .op(Opcode.EXEC, "sh", "-c", "tty; stty size; set -- $(cat /proc/$$/stat); echo sid=$6 pid=$1 tty_nr=$7")
+          .op(Opcode.EXEC, "sh", "-c", "tty; stty size; read -r s < /proc/self/stat; set -- $s; echo sid=$6 pid=$1 tty_nr=$7")
           .build();
       ProcessId p = launcher.launch(new LaunchRequest("tty init", plan, List.of(), List.of(), List.of(),
           java.util.Optional.of(console[1])));
@@ -201,7 +201,7 @@ class ExecHelperLauncherTest {
         while ((n = Native.posix().read(msg.fds().get(0).fd(), buf, buf.length)) > 0) {
           out.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
         }
-        assertThat(out.toString()).contains("/dev/pts/0").contains("24 80").contains("sid=1 pid=1")
+        assertThat(out.toString()).contains("/dev/pts/0").contains("24 80").contains("sid=" + p.pid() + " pid=" + p.pid())
             .doesNotContain("tty_nr=0");
       }
       // The helper closed its copy of the socket after sending: nothing more arrives.
