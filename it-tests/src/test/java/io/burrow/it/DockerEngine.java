@@ -22,9 +22,9 @@ import java.util.stream.Collectors;
  * A private dockerd (Debian's docker.io 20.10) for the client suites: its own data root
  * {@code /tmp/bd-N/data}, exec root (short by default, {@code /run/bXXX}: burrow's socket paths under
  * {@code EXEC/runtime-runc/moby/<64-hex id>/} must stay below 108 bytes; a longer one is tested on its own), pid file,
- * socket {@code /tmp/bd-N/d.sock}, {@code --iptables=false} and {@code --bridge=none} (so it never
- * touches the host's firewall or a {@code docker0} another daemon owns; user-defined bridge
- * networks and their embedded DNS still work). dockerd starts its own containerd under the exec
+ * socket {@code /tmp/bd-N/d.sock}, {@code --iptables=false} (it never touches the host's firewall; user-defined bridge
+ * networks and their embedded DNS still work) and a default bridge of its own (not the host's
+ * {@code docker0}). dockerd starts its own containerd under the exec
  * root. daemon.json registers burrow twice: {@code burrow} (gofer mode, burrow's default) and
  * {@code burrow-direct} ({@code --file-access=direct}), and optionally makes one the default
  * runtime. On start it imports {@value #IMAGE} from the it-tests busybox rootfs.
@@ -45,6 +45,8 @@ final class DockerEngine implements AutoCloseable {
   private final Path socket;
   private final Process dockerd;
   private final Path burrow;
+  /** The engine's own default bridge (dockerd's {@code docker0} is shared by every daemon on the host). */
+  private final String bridge;
   /** Mount points under base or exec root right after start (dockerd's own), the baseline for leak checks. */
   private final Set<String> baselineMounts = ConcurrentHashMap.newKeySet();
 
@@ -66,7 +68,8 @@ final class DockerEngine implements AutoCloseable {
     }
   }
 
-  private DockerEngine(Path base, Path execRoot, Path socket, Process dockerd, Path burrow) {
+  private DockerEngine(Path base, Path execRoot, Path socket, Process dockerd, Path burrow, String bridge) {
+    this.bridge = bridge;
     this.base = base;
     this.execRoot = execRoot;
     this.socket = socket;
@@ -79,9 +82,10 @@ final class DockerEngine implements AutoCloseable {
    *
    * @param defaultRuntime the daemon's {@code default-runtime} ({@code burrow}, {@code burrow-direct}), or empty for runc
    * @param execRoot the exec root, or empty for a short fresh {@code /run/bXXX}
+   * @param socketPath where dockerd listens, or empty for {@code BASE/d.sock}
    * @throws EngineUnavailable when dockerd is not installed or does not come up (with its log)
    */
-  static DockerEngine start(Optional<String> defaultRuntime, Optional<Path> execRoot) {
+  static DockerEngine start(Optional<String> defaultRuntime, Optional<Path> execRoot, Optional<Path> socketPath) {
     if (!Files.isExecutable(DOCKERD) || !Files.isExecutable(DOCKER)) {
       throw new EngineUnavailable(DOCKERD + " or " + DOCKER + " is not installed (Debian package docker.io; scripts/setup.sh installs it)");
     }
@@ -107,14 +111,18 @@ final class DockerEngine implements AutoCloseable {
     } catch (IOException e) {
       throw new AssertionError("cannot prepare the private dockerd's dirs", e);
     }
-    Path socket = base.resolve("d.sock");
+    String bridge = createBridge(base, exec);
+    Path socket = socketPath.orElse(base.resolve("d.sock"));
+    if (socketPath.isPresent()) {
+      claimSocket(socket);
+    }
     List<String> cmd = List.of(DOCKERD.toString(),
         "--config-file", base.resolve("daemon.json").toString(),
         "--data-root", base.resolve("data").toString(),
         "--exec-root", exec.toString(),
         "--pidfile", base.resolve("dockerd.pid").toString(),
         "-H", "unix://" + socket,
-        "--iptables=false", "--ip-masq=false", "--bridge=none",
+        "--iptables=false", "--ip-masq=false", "--bridge=" + bridge,
         "--storage-driver=overlay2");
     Process p;
     try {
@@ -126,10 +134,10 @@ final class DockerEngine implements AutoCloseable {
       pb.environment().remove("DOCKER_HOST");
       p = pb.start();
     } catch (IOException e) {
-      cleanupPaths(base, exec);
+      cleanupPaths(base, exec, bridge);
       throw new EngineUnavailable("cannot start " + cmd + ": " + e.getMessage());
     }
-    DockerEngine engine = new DockerEngine(base, exec, socket, p, burrow);
+    DockerEngine engine = new DockerEngine(base, exec, socket, p, burrow, bridge);
     try {
       boolean up = Host.eventually(Duration.ofSeconds(60),
           () -> !p.isAlive() || (Files.exists(socket) && engine.docker(Duration.ofSeconds(10), "version").exitCode() == 0));
@@ -144,6 +152,49 @@ final class DockerEngine implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       engine.close();
       throw e;
+    }
+  }
+
+  /**
+   * Creates the engine's default bridge {@code bitXXXXXX} with a free 10.2xx.y.1/24 (checked
+   * against the host's routes). Testcontainers needs a network named {@code bridge}, and a
+   * private daemon must not take over the host's {@code docker0}.
+   */
+  private static String createBridge(Path base, Path exec) {
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    String name = String.format("bit%06x", rnd.nextInt(1 << 24));
+    String routes = Host.sh("ip", "-4", "route", "show").ok().output();
+    for (int attempt = 0; attempt < 50; attempt++) {
+      String net = "10." + (200 + rnd.nextInt(50)) + "." + rnd.nextInt(256) + ".";
+      if (routes.contains(net)) {
+        continue;
+      }
+      Host.Cmd add = Host.sh("ip", "link", "add", "name", name, "type", "bridge");
+      if (add.exitCode() != 0) {
+        cleanupPaths(base, exec, null);
+        throw new EngineUnavailable("cannot create the private dockerd's bridge " + name + ": " + add.output());
+      }
+      Host.sh("ip", "addr", "add", net + "1/24", "dev", name).ok();
+      Host.sh("ip", "link", "set", name, "up").ok();
+      return name;
+    }
+    cleanupPaths(base, exec, null);
+    throw new EngineUnavailable("found no free 10.2xx.y.0/24 for the private dockerd's bridge; routes:\n" + routes);
+  }
+
+  /** Makes {@code socket} free for a new daemon: a stale socket file is removed, a live daemon on it is an error. */
+  private static void claimSocket(Path socket) {
+    try {
+      Files.createDirectories(socket.getParent());
+      if (Files.exists(socket)) {
+        Host.Cmd probe = Host.sh(Duration.ofSeconds(10), DOCKER.toString(), "-H", "unix://" + socket, "version");
+        if (probe.exitCode() == 0) {
+          throw new AssertionError("a docker daemon already listens on " + socket + "; stop it first");
+        }
+        Files.delete(socket);
+      }
+    } catch (IOException e) {
+      throw new AssertionError("cannot prepare the socket path " + socket, e);
     }
   }
 
@@ -369,14 +420,14 @@ final class DockerEngine implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    List<String> leftovers = cleanupPaths(base, execRoot);
+    List<String> leftovers = cleanupPaths(base, execRoot, bridge);
     if (!leftovers.isEmpty()) {
       System.err.println("[burrow-it] private dockerd " + base + " left behind: " + leftovers);
     }
   }
 
   /** What {@link #close} found still alive or mounted after dockerd stopped (killed and unmounted by then). */
-  private static List<String> cleanupPaths(Path base, Path execRoot) {
+  private static List<String> cleanupPaths(Path base, Path execRoot, String bridge) {
     List<String> found = new ArrayList<>();
     List<String> marks = List.of(base.toString(), execRoot.toString());
     Host.eventually(Duration.ofSeconds(5), () -> processesNaming(marks).isEmpty());
@@ -399,6 +450,12 @@ final class DockerEngine implements AutoCloseable {
       }
       for (String m : mounts) {
         Host.sh(Duration.ofSeconds(20), "umount", "-l", m);
+      }
+    }
+    if (bridge != null && Files.exists(Path.of("/sys/class/net", bridge))) {
+      Host.Cmd del = Host.sh("ip", "link", "del", bridge);
+      if (del.exitCode() != 0) {
+        found.add("ip link del " + bridge + ": " + del.output());
       }
     }
     for (Path p : List.of(execRoot, base)) {

@@ -54,9 +54,18 @@ public final class DockerExtension implements BeforeAllCallback, AfterAllCallbac
     WithDocker config = context.getRequiredTestClass().getAnnotation(WithDocker.class);
     Optional<String> defaultRuntime = Optional.ofNullable(config).map(WithDocker::defaultRuntime).filter(s -> !s.isEmpty());
     Optional<Path> execRoot = Optional.ofNullable(config).map(WithDocker::execRoot).filter(s -> !s.isEmpty()).map(Path::of);
+    Optional<Path> socket = Optional.empty();
+    if (config != null && config.socketFromEnvironment()) {
+      String host = System.getenv("DOCKER_HOST");
+      if (host == null || !host.startsWith("unix:///")) {
+        throw new AssertionError(context.getRequiredTestClass().getSimpleName() + " needs DOCKER_HOST=unix:///PATH in its environment"
+            + " (the socket its private dockerd listens on; it-tests/pom.xml sets it for surefire), not " + host);
+      }
+      socket = Optional.of(Path.of(host.substring("unix://".length())));
+    }
     DockerEngine engine;
     try {
-      engine = DockerEngine.start(defaultRuntime, execRoot);
+      engine = DockerEngine.start(defaultRuntime, execRoot, socket);
     } catch (DockerEngine.EngineUnavailable e) {
       if (engineRequired()) {
         throw new AssertionError("no private dockerd could start, and burrow.it.requireDocker (or CI) demands one: " + e.getMessage(), e);

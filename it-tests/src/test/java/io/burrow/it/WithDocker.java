@@ -19,4 +19,11 @@ public @interface WithDocker {
 
   /** The exec root; empty for a short fresh {@code /run/bXXX}. */
   String execRoot() default "";
+
+  /**
+   * Listen on the socket named by the environment's {@code DOCKER_HOST} ({@code unix://PATH}),
+   * so that clients that only read the environment (Testcontainers) find the daemon; surefire
+   * sets it to a path under {@code it-tests/target}.
+   */
+  boolean socketFromEnvironment() default false;
 }
