@@ -24,12 +24,14 @@ docker=(/usr/bin/docker -H "unix://$sock")
 
 cleanup() {
   if [ -f "$base/dockerd.pid" ]; then
-    kill "$(cat "$base/dockerd.pid")" 2>/dev/null || true
-    for _ in $(seq 100); do [ -e "/proc/$(cat "$base/dockerd.pid")" ] || break; sleep 0.1; done
+    local pid
+    pid=$(cat "$base/dockerd.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
   fi
   # Whatever still names the private dirs (containerd, shims, burrow), by pid.
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -e "$exec_root" -e "$base"; then
+    if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF -e "$exec_root" -e "$base"; then
       kill -9 "${p#/proc/}" 2>/dev/null || true
     fi
   done

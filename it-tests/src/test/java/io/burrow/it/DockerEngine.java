@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
  * {@code /tmp/bd-N/data}, exec root (short by default, {@code /run/bXXX}: burrow's socket paths under
  * {@code EXEC/runtime-runc/moby/<64-hex id>/} must stay below 108 bytes; a longer one is tested on its own), pid file,
  * socket {@code /tmp/bd-N/d.sock}, {@code --iptables=false} (it never touches the host's firewall; user-defined bridge
- * networks and their embedded DNS still work) and a default bridge of its own (not the host's
- * {@code docker0}). dockerd starts its own containerd under the exec
+ * networks and their embedded DNS still work) a default bridge of its own (not the host's
+ * {@code docker0}), and a cgroup parent of its own ({@code --cgroup-parent=/bitXXXXXX}). dockerd starts its own containerd under the exec
  * root. daemon.json registers burrow twice: {@code burrow} (gofer mode, burrow's default) and
  * {@code burrow-direct} ({@code --file-access=direct}), and optionally makes one the default
  * runtime. On start it imports {@value #IMAGE} from the it-tests busybox rootfs.
@@ -123,6 +123,8 @@ final class DockerEngine implements AutoCloseable {
         "--pidfile", base.resolve("dockerd.pid").toString(),
         "-H", "unix://" + socket,
         "--iptables=false", "--ip-masq=false", "--bridge=" + bridge,
+        // Containers' cgroups under a parent of this engine's own, so a leaked one is found by name.
+        "--cgroup-parent=/" + bridge,
         "--storage-driver=overlay2");
     Process p;
     try {
@@ -365,6 +367,30 @@ final class DockerEngine implements AutoCloseable {
     return out;
   }
 
+  /** Every cgroup hierarchy's dir for this engine's cgroup parent ({@code /sys/fs/cgroup/CTRL/bitXXXXXX}). */
+  List<Path> cgroupParents() {
+    List<Path> out = new ArrayList<>();
+    try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
+      s.map(h -> h.resolve(bridge)).filter(Files::isDirectory).forEach(out::add);
+    } catch (IOException e) {
+      throw new AssertionError("cannot list /sys/fs/cgroup", e);
+    }
+    return out;
+  }
+
+  /** Container cgroups left under this engine's cgroup parent, in any hierarchy. */
+  List<Path> cgroups() {
+    List<Path> out = new ArrayList<>();
+    for (Path parent : cgroupParents()) {
+      try (var s = Files.list(parent)) {
+        s.filter(Files::isDirectory).forEach(out::add);
+      } catch (IOException e) {
+        out.add(parent.resolve("(cannot list: " + e.getMessage() + ")"));
+      }
+    }
+    return out;
+  }
+
   /** Entries left in the runtime state root ({@code EXEC/runtime-runc/moby/ID}). */
   List<Path> stateDirs() {
     List<Path> out = new ArrayList<>();
@@ -421,8 +447,30 @@ final class DockerEngine implements AutoCloseable {
       }
     }
     List<String> leftovers = cleanupPaths(base, execRoot, bridge);
+    for (Path cg : cgroups()) {
+      leftovers.add("cgroup " + cg);
+      removeCgroup(cg);
+    }
+    for (Path parent : cgroupParents()) {
+      removeCgroup(parent);
+    }
     if (!leftovers.isEmpty()) {
       System.err.println("[burrow-it] private dockerd " + base + " left behind: " + leftovers);
+    }
+  }
+
+  /** rmdir of a cgroup and the cgroups below it, deepest first (cgroupfs removes only empty cgroups). */
+  static void removeCgroup(Path cg) {
+    try (var s = Files.walk(cg)) {
+      for (Path d : s.filter(Files::isDirectory).sorted(Comparator.comparingInt(Path::getNameCount).reversed()).collect(Collectors.toList())) {
+        try {
+          Files.delete(d);
+        } catch (IOException e) {
+          System.err.println("[burrow-it] cannot remove cgroup " + d + ": " + e);
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("[burrow-it] cannot walk cgroup " + cg + ": " + e);
     }
   }
 

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>After each test it removes every container and user-defined network still there
  * ({@code docker rm -f}), then fails the test if anything of burrow's is left: a burrow process
  * (invocation, sandbox or gofer) naming the engine's runtime roots, a containerd shim, an entry
- * in a runtime's state root ({@code EXEC/runtime-runc/moby/ID}), or a mount under the engine's
- * dirs that was not there when it started. Those leftovers are then killed and unmounted so the
+ * in a runtime's state root ({@code EXEC/runtime-runc/moby/ID}), a mount under the engine's
+ * dirs that was not there when it started, or a container cgroup under the engine's cgroup parent. Those leftovers are then killed and unmounted so the
  * next test starts clean.
  *
  * <p>When dockerd cannot start, the class fails with dockerd's log, or is skipped with that
@@ -92,7 +92,7 @@ public final class DockerExtension implements BeforeAllCallback, AfterAllCallbac
     }
     List<String> problems = removeEverything(engine);
     Host.eventually(SETTLE, () -> engine.burrowProcesses().isEmpty() && engine.shims().isEmpty()
-        && engine.stateDirs().isEmpty() && engine.extraMounts().isEmpty());
+        && engine.stateDirs().isEmpty() && engine.extraMounts().isEmpty() && engine.cgroups().isEmpty());
     List<String> leaks = new ArrayList<>();
     for (long pid : engine.burrowProcesses()) {
       leaks.add("burrow process " + pid + " still alive: " + Host.cmdline(pid));
@@ -106,6 +106,9 @@ public final class DockerExtension implements BeforeAllCallback, AfterAllCallbac
     for (String m : engine.extraMounts()) {
       leaks.add("mount still present on the host: " + m);
     }
+    for (Path cg : engine.cgroups()) {
+      leaks.add("container cgroup still there: " + cg);
+    }
     if (!leaks.isEmpty()) {
       for (long pid : engine.burrowProcesses()) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -118,6 +121,9 @@ public final class DockerExtension implements BeforeAllCallback, AfterAllCallbac
       }
       for (Path p : engine.stateDirs()) {
         Host.sh(Duration.ofSeconds(20), "rm", "-rf", "--one-file-system", p.toString());
+      }
+      for (Path cg : engine.cgroups()) {
+        DockerEngine.removeCgroup(cg);
       }
       throw new AssertionError("LEAKS after " + context.getRequiredTestClass().getSimpleName() + "." + context.getDisplayName()
           + " (engine " + engine.base() + ", exec root " + engine.execRoot() + "):\n  " + String.join("\n  ", leaks)
