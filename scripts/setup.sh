@@ -2,7 +2,10 @@
 # Installs what building and testing burrow needs on a fresh Debian 12 machine (run as root).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-packages=(maven gcc libc6-dev busybox-static diod hyperfine runc procps libseccomp2)
+# docker.io brings dockerd, /usr/bin/docker and docker-init (tini); the client suites in it-tests run a private dockerd
+# and its own containerd (containerd-shim-runc-v2) with burrow as the runtime. iptables: dockerd wants it even with
+# --iptables=false, for the embedded DNS of user-defined networks.
+packages=(maven gcc libc6-dev busybox-static diod hyperfine runc procps libseccomp2 docker.io containerd iptables tini)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

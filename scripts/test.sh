@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-mvn -B verify "$@"
+# The docker and Testcontainers suites must fail, not skip, when their private dockerd cannot start.
+mvn -B verify -Dburrow.it.requireDocker=true "$@"
