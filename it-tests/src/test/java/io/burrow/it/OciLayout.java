@@ -28,12 +28,15 @@ final class OciLayout {
   private static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   private static final String CONFIG = "application/vnd.oci.image.config.v1+json";
   private static final String LAYER = "application/vnd.oci.image.layer.v1.tar";
-  private static Path busybox;
+  private static Image busybox;
+
+  /** A built image: the layout tarball for {@code ctr images import}, and its single layer (a plain tar of the rootfs, for {@code podman import}). */
+  record Image(Path layoutTarball, Path layer) {}
 
   private OciLayout() {}
 
   /** The busybox rootfs template as an OCI layout tarball named {@link #BUSYBOX_REF}, built once per JVM next to the template. */
-  static synchronized Path busybox() {
+  static synchronized Image busybox() {
     if (busybox == null) {
       Path rootfs = Rootfs.template();
       Path work = rootfs.resolveSibling("oci-busybox");
@@ -42,8 +45,8 @@ final class OciLayout {
     return busybox;
   }
 
-  /** Writes {@code WORK/layout/...} and returns {@code WORK/image.tar}, the layout as one tarball. */
-  static Path build(Path rootfs, String refName, Path work) {
+  /** Writes {@code WORK/layout/...} and {@code WORK/image.tar}, the layout as one tarball. */
+  static Image build(Path rootfs, String refName, Path work) {
     try {
       Host.sh("rm", "-rf", work.toString()).ok();
       Path layout = work.resolve("layout");
@@ -85,7 +88,7 @@ final class OciLayout {
       Path image = work.resolve("image.tar");
       Host.sh(Duration.ofSeconds(120), "tar", "--numeric-owner", "-C", layout.toString(), "-cf", image.toString(),
           "oci-layout", "index.json", "blobs").ok();
-      return image;
+      return new Image(image, layout.resolve("blobs/sha256/" + layer.digest().substring("sha256:".length())));
     } catch (IOException e) {
       throw new AssertionError("cannot build the OCI layout of " + rootfs + " in " + work + ": " + e, e);
     }

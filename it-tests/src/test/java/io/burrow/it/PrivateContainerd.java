@@ -56,7 +56,7 @@ final class PrivateContainerd {
     PrivateContainerd c = new PrivateContainerd(env);
     env.atCleanup(c::removeHostTraces);
     c.startDaemon();
-    c.ctr("images", "import", OciLayout.busybox().toString()).ok();
+    c.ctr("images", "import", OciLayout.busybox().layoutTarball().toString()).ok();
     return c;
   }
 
