@@ -2,7 +2,9 @@
 # Installs what building and testing burrow needs on a fresh Debian 12 machine (run as root).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-packages=(maven gcc libc6-dev busybox-static diod hyperfine runc)
+# containerd (with ctr and containerd-shim-runc-v2), podman and conmon: the it-tests drive burrow
+# through them (ContainerdTest, PodmanTest).
+packages=(maven gcc libc6-dev busybox-static diod hyperfine runc containerd podman conmon)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

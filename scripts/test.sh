@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The it-tests that drive burrow through containerd and Podman fail, rather than skip, when a
+# client cannot start.
+export BURROW_IT_REQUIRE_CLIENTS=1
 mvn -B verify "$@"

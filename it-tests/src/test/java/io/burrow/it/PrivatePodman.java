@@ -16,8 +16,8 @@ import java.util.Set;
 /**
  * Podman (Debian's 4.3, with conmon) of one test, with burrow as its OCI runtime, using nothing of
  * the host's Podman set-up: storage ({@code --root}, {@code --runroot}, vfs driver), {@code --tmpdir}
- * (with file locks, not the host-wide shared-memory lock segment), the events log and the network
- * config dir all live under {@code BASE/pm}, and private containers.conf, storage.conf and
+ * (with file locks, not the host-wide shared-memory lock segment), the events log, the network
+ * config dir and an empty CNI plugin dir all live under {@code BASE/pm}, and private containers.conf, storage.conf and
  * registries.conf are passed through {@code CONTAINERS_CONF}, {@code CONTAINERS_STORAGE_CONF} and
  * {@code CONTAINERS_REGISTRIES_CONF} (conmon hands {@code CONTAINERS_CONF} on to the
  * {@code podman container cleanup} it runs when a container exits).
@@ -72,6 +72,8 @@ final class PrivatePodman {
           "[network]",
           "network_backend = \"cni\"",
           "network_config_dir = \"" + dir.resolve("net") + "\"",
+          // Podman refuses to start unless one plugin dir exists; an empty private one runs no host plugin.
+          "cni_plugin_dirs = [\"" + env.dir("pm/cni") + "\"]",
           ""));
       Files.writeString(dir.resolve("storage.conf"), String.join("\n",
           "[storage]",
