@@ -34,6 +34,12 @@ final class FeaturesCommand implements Callable<Integer> {
     }
     ArrayNode caps = linux.putArray("capabilities");
     CapabilityNames.all().forEach(caps::add);
+    // What is not enforced yet is reported as such, so that a client does not rely on it.
+    linux.putObject("cgroup").put("v1", false).put("v2", false).put("systemd", false).put("systemdUser", false);
+    linux.putObject("seccomp").put("enabled", false);
+    linux.putObject("apparmor").put("enabled", false);
+    linux.putObject("selinux").put("enabled", false);
+    root.putObject("annotations").put("dev.burrow.version", VersionProvider.version());
     System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
     return 0;
   }

@@ -148,7 +148,8 @@ class MainTest {
     assertThat(run("--version")).isZero();
     String[] lines = stdout().split("\n");
     assertThat(lines[0]).startsWith("burrow version ");
-    assertThat(lines[1]).isEqualTo("spec: 1.2.0");
+    assertThat(lines[1]).startsWith("commit: ");
+    assertThat(lines[2]).isEqualTo("spec: 1.2.0");
   }
 
   @Test

@@ -218,7 +218,7 @@ class BadInputTest {
     env.burrow().run("start", "k1").ok();
     env.awaitStatus("k1", "stopped");
     Burrow.Result r = env.burrow().run("kill", "k1", "KILL").failed();
-    assertThat(r.errorMessage()).contains("k1").contains("stopped");
+    assertThat(r.errorMessage()).contains("k1").contains("stopped").contains("container not running");
     assertThat(env.status("k1")).isEqualTo("stopped");
     env.burrow().run("delete", "k1").ok();
   }

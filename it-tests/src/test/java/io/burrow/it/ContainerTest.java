@@ -291,6 +291,24 @@ class ContainerTest {
   }
 
   @Test
+  void joinsThePidNamespaceOfAnotherContainer(TestEnv env) {
+    // Kubernetes pods with shareProcessNamespace: the second container sees the first's processes.
+    Bundle first = env.bundle("first").args("sleep", "1000");
+    namespaces(first, "pid", "mount", "uts", "ipc", "network");
+    TestEnv.Container a = env.create(first, "pid-a");
+    env.burrow().run("start", "pid-a").ok();
+    String pidA = Host.ns(a.pid(), "pid").orElseThrow();
+
+    Bundle second = env.bundle("second").shell("readlink /proc/self/ns/pid; cat /proc/1/comm");
+    second.edit(s -> s.linux.namespaces = new ArrayList<>(List.of(
+        new Linux.Namespace("pid", "/proc/" + a.pid() + "/ns/pid"), new Linux.Namespace("mount", null),
+        new Linux.Namespace("uts", null), new Linux.Namespace("ipc", null), new Linux.Namespace("network", null))));
+    assertThat(runIn(env, second, "pid-b")).isEqualTo(pidA + "\nsleep\n");
+
+    env.burrow().run("delete", "--force", "pid-a").ok();
+  }
+
+  @Test
   void userNamespaceWithUidMapping(TestEnv env) throws Exception {
     Path data = env.dir("data");
     Bundle b = env.bundle().bind("/data", data, "rw");

@@ -44,7 +44,7 @@ class GoferFaultTest {
 
     kill9(pids.fileServer());
     await(BOUND, "the gofer " + pids.fileServer() + " to die", () -> !Host.alive(pids.fileServer()));
-    await(BOUND, "`state` to show dev.burrow.file-server=exited (last: " + GoferSupport.fileServerState(env, "gk1") + ")",
+    await(BOUND, "`state` to show fileServer=exited (last: " + GoferSupport.fileServerState(env, "gk1") + ")",
         () -> GoferSupport.fileServerState(env, "gk1").equals("exited"));
     await(BOUND, "the container's file operations to fail and its loop to exit (stdout so far: " + create.stdout()
         + " stderr: " + create.stderr() + ")", () -> !Host.alive(pids.init()));
@@ -79,7 +79,7 @@ class GoferFaultTest {
     env.awaitStatus("gk2", "running");
     GoferSupport.Pids pids = GoferSupport.pids(env, "gk2");
     kill9(pids.fileServer());
-    await(BOUND, "`state` to show dev.burrow.file-server=exited",
+    await(BOUND, "`state` to show fileServer=exited",
         () -> GoferSupport.fileServerState(env, "gk2").equals("exited"));
     assertThat(env.status("gk2")).as("the init still runs (sleep needs no files)").isEqualTo("running");
     burrow.run("delete", "--force", "gk2").ok();

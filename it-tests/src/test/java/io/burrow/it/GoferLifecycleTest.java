@@ -23,7 +23,9 @@ class GoferLifecycleTest {
   private static TestEnv.Container create(TestEnv env, Bundle b, String id) {
     Path pidFile = env.base().resolve(id + ".pid");
     Burrow.Result r = gofer(env).run("create", "--bundle", b.dir().toString(), "--pid-file", pidFile.toString(), id).ok();
-    long pid = TestEnv.readPidFile(pidFile, r);
+    long sandbox = TestEnv.readPidFile(pidFile, r);
+    env.trackPid(sandbox);
+    long pid = TestEnv.initOf(sandbox);
     env.trackPid(pid);
     return new TestEnv.Container(id, pid, r, pidFile);
   }
@@ -37,9 +39,12 @@ class GoferLifecycleTest {
     JsonNode created = env.state("c1");
     assertThat(created.path("status").asText()).isEqualTo("created");
     assertThat(created.path("pid").asLong()).as("state pid vs pid file").isEqualTo(c.pid());
-    assertThat(created.path("annotations").path("dev.burrow.file-server").asText()).isEqualTo("running");
+    assertThat(created.path("fileServer").asText()).isEqualTo("running");
+    assertThat(created.path("annotations").size()).as("runtime facts stay out of annotations").isZero();
     GoferSupport.Pids pids = GoferSupport.pids(env, "c1");
     assertThat(pids.init()).isEqualTo(c.pid());
+    // What a shim waits for: the sandbox, which reaps the init and exits with its status.
+    assertThat(TestEnv.readPidFile(c.pidFile(), c.create())).isEqualTo(pids.sandbox());
     assertThat(Host.alive(c.pid()) && Host.alive(pids.sandbox()) && Host.alive(pids.fileServer())).as("init, sandbox, gofer alive").isTrue();
     assertThat(Host.ns(c.pid(), "pid")).isNotEqualTo(Host.ns(ProcessHandle.current().pid(), "pid"));
     assertThat(b.rootfs().resolve("ran-marker")).as("the program must not run before start").doesNotExist();

@@ -61,9 +61,9 @@ final class GoferSupport {
     return p;
   }
 
-  /** The {@code dev.burrow.file-server} annotation of {@code burrow state ID}. */
+  /** The {@code fileServer} annotation of {@code burrow state ID}. */
   static String fileServerState(TestEnv env, String id) {
-    return env.state(id).path("annotations").path("dev.burrow.file-server").asText("<missing>");
+    return env.state(id).path("fileServer").asText("<missing>");
   }
 
   /** Lines of /proc/self/mountinfo whose fs type is fuse.burrow, or whose mount point is under the test's base. */

@@ -96,6 +96,11 @@ final class Host {
     return statFields(pid).map(f -> Long.parseLong(f[19]));
   }
 
+  /** The parent's pid (field 4), or empty when there is no such process. */
+  static Optional<Long> ppid(long pid) {
+    return statFields(pid).map(f -> Long.parseLong(f[1]));
+  }
+
   /** The process state letter (R, S, D, Z, ...) or empty when there is no such process. */
   static Optional<String> state(long pid) {
     return statFields(pid).map(f -> f[0]);

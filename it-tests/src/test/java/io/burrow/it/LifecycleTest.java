@@ -137,6 +137,36 @@ class LifecycleTest {
   }
 
   @Test
+  void hooksGetTheOciStateOfTheirPhase(TestEnv env) throws Exception {
+    Path out = env.dir("hooks");
+    Bundle b = env.bundle().args("sleep", "1000").editJson(config -> {
+      config.putObject("annotations").put("org.example.key", "value");
+      var hooks = config.putObject("hooks");
+      for (String phase : List.of("prestart", "poststart", "poststop")) {
+        var hook = hooks.putArray(phase).addObject();
+        hook.put("path", "/bin/sh");
+        hook.putArray("args").add("sh").add("-c").add("cat > " + out.resolve(phase + ".json"));
+      }
+    });
+    env.create(b, "hk1");
+    env.burrow().run("start", "hk1").ok();
+    env.burrow().run("delete", "--force", "hk1").ok();
+    JsonNode pre = SpecIo.MAPPER.readTree(out.resolve("prestart.json").toFile());
+    JsonNode post = SpecIo.MAPPER.readTree(out.resolve("poststart.json").toFile());
+    JsonNode stop = SpecIo.MAPPER.readTree(out.resolve("poststop.json").toFile());
+    assertThat(pre.path("status").asText()).isEqualTo("created");
+    assertThat(post.path("status").asText()).as("poststart of a running program").isEqualTo("running");
+    assertThat(stop.path("status").asText()).isEqualTo("stopped");
+    assertThat(post.path("pid").asLong()).isEqualTo(pre.path("pid").asLong()).isPositive();
+    for (JsonNode state : List.of(pre, post, stop)) {
+      assertThat(state.path("id").asText()).isEqualTo("hk1");
+      assertThat(state.path("annotations").toString()).as("exactly the spec's annotations")
+          .isEqualTo("{\"org.example.key\":\"value\"}");
+      assertThat(state.has("fileServer")).as("no runtime facts in the hooks' state").isFalse();
+    }
+  }
+
+  @Test
   void runDetachedReturnsWhileTheContainerRuns(TestEnv env) {
     Bundle b = env.bundle().args("sleep", "1000");
     Burrow.Result r = env.burrow().run("run", "--detach", "--bundle", b.dir().toString(), "d1").ok();

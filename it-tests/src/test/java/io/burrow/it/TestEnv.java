@@ -139,10 +139,26 @@ public final class TestEnv {
   public Container create(Bundle b, String id) {
     Path pidFile = base.resolve(id + ".pid");
     Burrow.Result r = burrow.run("create", "--bundle", b.dir().toString(), "--pid-file", pidFile.toString(), id).ok();
-    long pid = readPidFile(pidFile, r);
+    long pidFilePid = readPidFile(pidFile, r);
+    trackPid(pidFilePid);
+    long pid = initOf(pidFilePid);
     trackPid(pid);
     pidOf.put(id, pid);
     return new Container(id, pid, r, pidFile);
+  }
+
+  /**
+   * The container init behind a pid file: the process itself (direct mode, as runc) or, when it
+   * names a sandbox ({@code burrow boot}, gofer mode, as runsc), the sandbox's only live child.
+   */
+  static long initOf(long pidFilePid) {
+    if (!Host.cmdline(pidFilePid).contains(" boot ")) {
+      return pidFilePid;
+    }
+    List<Long> children = Host.allPids().stream()
+        .filter(p -> Host.ppid(p).orElse(-1L) == pidFilePid && Host.alive(p)).toList();
+    assertThat(children).as("children of the sandbox %d named by the pid file", pidFilePid).hasSize(1);
+    return children.get(0);
   }
 
   static long readPidFile(Path pidFile, Burrow.Result r) {

@@ -48,6 +48,8 @@ public interface LinuxLibC {
 
   int close(int fd);
 
+  int shutdown(int fd, int how);
+
   int poll(Pointer fds, long nfds, int timeoutMillis);
 
   int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);

@@ -20,17 +20,20 @@ import org.slf4j.LoggerFactory;
 public final class UnixControlChannel implements ControlChannel {
   private static final Logger LOG = LoggerFactory.getLogger(UnixControlChannel.class);
   private static final int MAX_LINE = 64 * 1024;
+  private static final int SHUT_RDWR = 2;
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration REQUEST_READ = Duration.ofSeconds(10);
 
   @Override
-  public AutoCloseable serve(Path socket, Handler handler) throws IOException {
-    Fd listener = UnixSockets.listen(socket, 0600);
+  public AutoCloseable serve(Path socket, int mode, Handler handler) throws IOException {
+    Fd listener = UnixSockets.listen(socket, mode);
     Thread thread = new Thread(() -> acceptLoop(listener, handler), "control " + socket.getFileName());
     thread.setDaemon(true);
     thread.start();
     return () -> {
       thread.interrupt();
+      // Wakes the thread's poll at once (Linux ends a listener's poll on shutdown), so close is quick.
+      Native.libc().shutdown(listener.fd(), SHUT_RDWR);
       thread.join(POLL.toMillis() * 5);
       listener.close();
       Files.deleteIfExists(socket);
@@ -54,6 +57,9 @@ public final class UnixControlChannel implements ControlChannel {
           }
         }
       } catch (IOException | RuntimeException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          return;
+        }
         LOG.warn("control request failed: {}", e.toString());
       }
     }

@@ -109,7 +109,13 @@ public final class UnixSockets {
    * the caller; the caller also deletes the socket file when done.
    */
   public static Fd listen(Path path, int mode) throws IOException {
-    Pointer addr = sockaddr(path);
+    try (ShortPath shortPath = ShortPath.of(path)) {
+      return listen(path, shortPath.path(), mode);
+    }
+  }
+
+  private static Fd listen(Path path, Path bindPath, int mode) throws IOException {
+    Pointer addr = sockaddr(bindPath);
     int fd = Native.libc().socket(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
       throw new IOException(Native.error("socket for listener on " + path));
@@ -117,7 +123,7 @@ public final class UnixSockets {
     Fd listener = new Fd(fd, "listener on " + path);
     boolean bound = false;
     try {
-      if (Native.libc().bind(fd, addr, addrlen(path)) < 0) {
+      if (Native.libc().bind(fd, addr, addrlen(bindPath)) < 0) {
         throw new IOException(Native.error("bind to " + path));
       }
       bound = true;
@@ -177,14 +183,20 @@ public final class UnixSockets {
 
   /** Connects to the socket at {@code path}; the connection is close-on-exec, blocking, and owned by the caller. */
   public static Fd connect(Path path) throws IOException {
-    Pointer addr = sockaddr(path);
+    try (ShortPath shortPath = ShortPath.of(path)) {
+      return connect(path, shortPath.path());
+    }
+  }
+
+  private static Fd connect(Path path, Path connectPath) throws IOException {
+    Pointer addr = sockaddr(connectPath);
     int fd = Native.libc().socket(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC, 0);
     if (fd < 0) {
       throw new IOException(Native.error("socket to connect to " + path));
     }
     Fd socket = new Fd(fd, "connection to " + path);
     try {
-      if (Native.libc().connect(fd, addr, addrlen(path)) < 0) {
+      if (Native.libc().connect(fd, addr, addrlen(connectPath)) < 0) {
         throw new IOException(Native.error("connect to " + path));
       }
       return socket;
@@ -414,6 +426,36 @@ public final class UnixSockets {
       throw new IOException("poll to " + what + " " + socket.description() + ": not an open fd (POLLNVAL)");
     }
     return rc > 0;
+  }
+
+  /**
+   * A name for a socket path that fits in {@code sun_path}: the path itself, or, when it is longer
+   * (a 64-character container id under a deep {@code --root} is), {@code /proc/self/fd/N/NAME}
+   * through an O_PATH fd on its directory, as conmon does. Owns that fd until closed.
+   */
+  private record ShortPath(Path path, Fd dir) implements AutoCloseable {
+    private static final int O_PATH = 010000000;
+    private static final int O_DIRECTORY = 0200000;
+
+    static ShortPath of(Path path) throws IOException {
+      if (path.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_PATH_BYTES || path.getParent() == null) {
+        return new ShortPath(path, null);
+      }
+      Path parent = path.getParent();
+      int fd = Native.posix().open(parent.toString(), O_PATH | O_DIRECTORY | Native.O_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new IOException(Native.error("open the directory of socket " + path));
+      }
+      Fd dir = new Fd(fd, "directory of socket " + path);
+      return new ShortPath(Path.of("/proc/self/fd", Integer.toString(fd)).resolve(path.getFileName()), dir);
+    }
+
+    @Override
+    public void close() {
+      if (dir != null) {
+        dir.close();
+      }
+    }
   }
 
   private static byte[] pathBytes(Path path) throws IOException {

@@ -20,8 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class Container implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Container.class);
   static final String START_GATE = "exec.fifo";
-  public static final String FILE_SERVER_ANNOTATION = "dev.burrow.file-server";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -82,21 +79,14 @@ public final class Container implements AutoCloseable {
     return record.status();
   }
 
-  /**
-   * The OCI state. A container with a file server also reports, in the annotation
-   * {@value #FILE_SERVER_ANNOTATION}, whether that server is {@code running} or has {@code exited}:
-   * without it the container's file operations fail with EIO.
-   */
+  /** The state {@code burrow state} prints, with whether the file server (if any) still runs. */
   public ContainerState state() {
     Status status = status();
     int pid = status == Status.STOPPED || record.init() == null ? 0 : record.init().pid();
-    Map<String, String> annotations = record.annotations();
-    if (record.fileServer() != null) {
-      annotations = new TreeMap<>(annotations == null ? Map.of() : annotations);
-      annotations.put(FILE_SERVER_ANNOTATION, services.processes().isAlive(record.fileServer()) ? "running" : "exited");
-    }
+    String fileServer = record.fileServer() == null ? null
+        : services.processes().isAlive(record.fileServer()) ? "running" : "exited";
     return new ContainerState(ContainerState.OCI_VERSION, record.id(), status, pid, record.bundle(), record.rootfs(),
-        record.created(), record.owner(), annotations);
+        record.created(), record.owner(), record.annotations(), fileServer);
   }
 
   /** Lets the init run the program, as {@code burrow start}. Only a created container can start. */
@@ -167,7 +157,8 @@ public final class Container implements AutoCloseable {
   public void kill(int signal, boolean all) throws ContainerException {
     Status status = status();
     if (status == Status.STOPPED) {
-      throw new ContainerException("cannot kill container '" + id() + "': it is stopped, not running");
+      // containerd maps a kill failure to "not found" only for runc's words: "container not running".
+      throw new ContainerException("cannot kill container '" + id() + "': container not running (it is stopped)");
     }
     try {
       List<ProcessId> targets = all ? services.processes().pidNamespaceMembers(record.init()) : List.of(record.init());
@@ -305,7 +296,7 @@ public final class Container implements AutoCloseable {
     if (hooks == null || hooks.isEmpty()) {
       return;
     }
-    byte[] state = SpecIo.toBytes(state());
+    byte[] state = SpecIo.toBytes(state().forHooks());
     for (Hooks.Hook hook : hooks) {
       try {
         services.hooks().run(hook, state);

@@ -12,19 +12,16 @@ import io.burrow.core.bundle.Bundle;
 import io.burrow.core.bundle.BundleLoader;
 import io.burrow.core.plan.InitPlanner;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The sandbox process ({@code burrow boot}) of a container whose file access needs one: it runs
@@ -46,6 +43,7 @@ public final class Sandbox {
   static final String EMPTY_ROOT = "sandbox-root";
   // Generous: on a loaded machine two JVMs (gofer, sandbox) must start before the init runs.
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(30);
 
   /** The sandbox process and the container init it started. */
   public record Started(ProcessId sandbox, ProcessId init) {}
@@ -64,11 +62,13 @@ public final class Sandbox {
     Spec spec = bundle.spec();
     Path control = stateDir.resolve(REPORT_SOCKET);
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
-    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-      server.bind(UnixDomainSocketAddress.of(control));
-      // The sandbox runs as the container's root, which may be any host uid.
-      Files.setPosixFilePermissions(control, PosixFilePermissions.fromString("rw-rw-rw-"));
-      server.configureBlocking(false);
+    CompletableFuture<String> report = new CompletableFuture<>();
+    // The sandbox runs as the container's root, which may be any host uid.
+    try (AutoCloseable server = services.control().serve(control, 0666, (line, fds) -> {
+      fds.forEach(IoFile::close);
+      report.complete(line);
+      return "OK";
+    })) {
       List<String> argv = new ArrayList<>(services.burrowCommand());
       argv.addAll(services.config().toFlags());
       argv.addAll(List.of("boot", "--bundle", bundle.dir().toString(), "--id", stateDir.getFileName().toString(),
@@ -81,30 +81,35 @@ public final class Sandbox {
           Containers.nullToEmpty(spec.linux.uidMappings), Containers.nullToEmpty(spec.linux.gidMappings),
           ioFiles.files()));
       recorder.record(sandbox);
-      String report = awaitReport(services, server, sandbox);
-      if (report.startsWith("PID ")) {
-        int pid = Integer.parseInt(report.substring(4).trim());
+      String line = awaitReport(services, report, sandbox);
+      if (line.startsWith("PID ")) {
+        int pid = Integer.parseInt(line.substring(4).trim());
         ProcessId init = services.processes().identify(pid)
             .orElseThrow(() -> new ContainerException("the container init (pid " + pid + ") exited at once"));
         return new Started(sandbox, init);
       }
-      throw new ContainerException("the sandbox failed: " + (report.startsWith("ERR ") ? report.substring(4) : report));
-    } finally {
-      Files.deleteIfExists(control);
+      throw new ContainerException("the sandbox failed: " + (line.startsWith("ERR ") ? line.substring(4) : line));
+    } catch (ContainerException | IOException | LaunchException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("cannot stop listening on " + control + ": " + e.getMessage(), e);
     }
   }
 
-  private static String awaitReport(RuntimeServices services, ServerSocketChannel server, ProcessId sandbox)
-      throws IOException, ContainerException {
+  private static String awaitReport(RuntimeServices services, CompletableFuture<String> report, ProcessId sandbox)
+      throws ContainerException {
     long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
     long sleep = 1;
     while (true) {
-      SocketChannel peer = server.accept();
-      if (peer != null) {
-        try (peer) {
-          peer.configureBlocking(true);
-          return readLine(peer);
-        }
+      try {
+        return report.get(sleep, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // not yet
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerException("interrupted while waiting for the sandbox (pid " + sandbox.pid() + ")");
       }
       if (!services.processes().isAlive(sandbox)) {
         throw new ContainerException("the sandbox (pid " + sandbox.pid() + ") exited before it started the init");
@@ -113,7 +118,6 @@ public final class Sandbox {
         throw new ContainerException("the sandbox (pid " + sandbox.pid() + ") did not start the init within "
             + BOOT_TIMEOUT.toSeconds() + " s");
       }
-      sleepQuietly(sleep);
       sleep = Math.min(sleep * 2, 20);
     }
   }
@@ -134,24 +138,20 @@ public final class Sandbox {
     FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ProcessId init;
     AutoCloseable podServer = null;
-    try (SocketChannel report = SocketChannel.open(UnixDomainSocketAddress.of(control))) {
-      try {
-        init = startInit(services, fileAccess, id, bundle, ioFiles);
-        if (Pod.isPodSandbox(bundle.spec())) {
-          podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
-              (request, fds) -> startChild(services, fileAccess, request, fds));
-        }
-      } catch (ContainerException | IOException | RuntimeException e) {
-        writeLine(report, "ERR " + e.getMessage());
-        throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
-      }
-      writeLine(report, "PID " + init.pid());
-    } catch (IOException e) {
-      // The init, if any, dies with us (PDEATHSIG).
-      throw new ContainerException("sandbox of container '" + id + "': cannot report to " + control + ": "
-          + e.getMessage(), e);
-    }
     try {
+      init = startInit(services, fileAccess, id, bundle, ioFiles);
+      if (Pod.isPodSandbox(bundle.spec())) {
+        podServer = services.control().serve(stateDir.resolve(POD_SOCKET),
+            (request, fds) -> startChild(services, fileAccess, request, fds));
+      }
+    } catch (ContainerException | IOException | RuntimeException e) {
+      report(services, control, "ERR " + e.getMessage(), id);
+      throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
+    }
+    // The init, if any, dies with us (PDEATHSIG) when the report fails.
+    report(services, control, "PID " + init.pid(), id);
+    try {
+      services.processes().releaseStdio();
       if (podServer == null) {
         // From here the sandbox reaches files only through the fds it holds: the io files.
         services.processes().confine(stateDir.resolve(EMPTY_ROOT));
@@ -210,29 +210,14 @@ public final class Sandbox {
     }
   }
 
-  private static void writeLine(SocketChannel channel, String line) throws IOException {
-    ByteBuffer bytes = StandardCharsets.UTF_8.encode(line.replace('\n', ' ') + "\n");
-    while (bytes.hasRemaining()) {
-      channel.write(bytes);
-    }
-  }
-
-  private static String readLine(SocketChannel channel) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(8192);
-    while (buf.hasRemaining() && channel.read(buf) > 0) {
-      if (buf.get(buf.position() - 1) == '\n') {
-        break;
-      }
-    }
-    buf.flip();
-    return StandardCharsets.UTF_8.decode(buf).toString().trim();
-  }
-
-  private static void sleepQuietly(long millis) {
+  private static void report(RuntimeServices services, Path control, String line, String id)
+      throws ContainerException {
     try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      services.control().request(control, line, List.of(), REPORT_TIMEOUT);
+    } catch (IOException e) {
+      throw new ContainerException("sandbox of container '" + id + "': cannot report to " + control + ": "
+          + e.getMessage(), e);
     }
   }
+
 }

@@ -21,7 +21,12 @@ public interface ControlChannel {
    * Listens at {@code socket} and answers each connection's request on a daemon thread, one
    * request at a time, until the returned handle is closed (which also removes the socket file).
    */
-  AutoCloseable serve(Path socket, Handler handler) throws IOException;
+  default AutoCloseable serve(Path socket, Handler handler) throws IOException {
+    return serve(socket, 0600, handler);
+  }
+
+  /** Like {@link #serve(Path, Handler)}, with the socket file's permission bits {@code mode}. */
+  AutoCloseable serve(Path socket, int mode, Handler handler) throws IOException;
 
   /**
    * Sends {@code request} with {@code fds} (still owned by the caller) and returns the reply

@@ -32,6 +32,13 @@ public interface ProcessControl {
    */
   void confine(java.nio.file.Path emptyRoot) throws IOException;
 
+  /**
+   * Points fds 0-2 of the calling process at /dev/null. A sandbox calls it once its init has
+   * its own copies of the container's stdio, so that it neither writes into the container's
+   * output nor keeps the client's pipes open.
+   */
+  void releaseStdio() throws IOException;
+
   /** Polls with backoff until the process is gone or a zombie; returns false on timeout. */
   boolean awaitDeath(ProcessId process, Duration timeout);
 }

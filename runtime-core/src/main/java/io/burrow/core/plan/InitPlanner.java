@@ -63,8 +63,11 @@ public final class InitPlanner {
     Spec spec = bundle.spec();
     InitPlan.Builder plan = InitPlan.builder();
     if (!sandboxed) {
-      joinNamespaces(spec, plan);
+      joinNamespaces(spec, plan, false);
       plan.enterUserNamespace(spec);
+    } else {
+      // The sandbox left the pid namespace to us: a JVM that joined one could start no thread.
+      joinPidNamespace(spec, plan);
     }
     plan.op(Opcode.UNSHARE, Integer.toString(newNamespaces(spec)));
     plan.op(Opcode.FORK);
@@ -101,7 +104,7 @@ public final class InitPlanner {
    */
   public static InitPlan sandboxPlan(Spec spec, List<String> argv, List<String> env) {
     InitPlan.Builder plan = InitPlan.builder();
-    joinNamespaces(spec, plan);
+    joinNamespaces(spec, plan, true);
     plan.enterUserNamespace(spec);
     plan.op(Opcode.UNSHARE, Integer.toString(NamespaceType.MOUNT.cloneFlag()));
     plan.mount("", "/", "", MS_SLAVE | MS_REC, "");
@@ -116,12 +119,25 @@ public final class InitPlanner {
     return spec.linux.namespaces == null ? List.of() : spec.linux.namespaces;
   }
 
-  /** Joins every namespace given by path except the user namespace, while we still have host privileges. */
-  private static void joinNamespaces(Spec spec, InitPlan.Builder plan) {
+  /**
+   * Joins every namespace given by path except the user namespace, while we still have host
+   * privileges. A sandbox ({@code forSandbox}) does not join the pid namespace: setns(CLONE_NEWPID)
+   * makes a process's later threads fail (EINVAL), and a JVM needs threads; its init joins it.
+   */
+  private static void joinNamespaces(Spec spec, InitPlan.Builder plan, boolean forSandbox) {
     for (Linux.Namespace ns : specNamespaces(spec)) {
       NamespaceType type = NamespaceType.fromSpec(ns.type).orElseThrow();
-      if (ns.path != null && !ns.path.isEmpty() && type != NamespaceType.USER) {
+      if (ns.path != null && !ns.path.isEmpty() && type != NamespaceType.USER
+          && !(forSandbox && type == NamespaceType.PID)) {
         plan.op(Opcode.SETNS, ns.path, Integer.toString(type.cloneFlag()));
+      }
+    }
+  }
+
+  private static void joinPidNamespace(Spec spec, InitPlan.Builder plan) {
+    for (Linux.Namespace ns : specNamespaces(spec)) {
+      if (NamespaceType.PID.specName().equals(ns.type) && ns.path != null && !ns.path.isEmpty()) {
+        plan.op(Opcode.SETNS, ns.path, Integer.toString(NamespaceType.PID.cloneFlag()));
       }
     }
   }
