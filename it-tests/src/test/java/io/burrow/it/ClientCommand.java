@@ -44,10 +44,6 @@ final class ClientCommand {
     return new ClientCommand(outDir, mark, env, t, seq);
   }
 
-  Duration timeout() {
-    return timeout;
-  }
-
   /** Runs {@code command} with stdin from /dev/null. */
   Result run(List<String> command) {
     return run(null, command);

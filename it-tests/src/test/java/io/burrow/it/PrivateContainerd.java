@@ -91,11 +91,6 @@ final class PrivateContainerd {
     return client.run(stdin, command(args));
   }
 
-  /** The same client with another hard timeout per call. */
-  ClientCommand.Result ctr(Duration timeout, String... args) {
-    return client.withTimeout(timeout).run(command(args));
-  }
-
   private List<String> command(String... args) {
     List<String> cmd = new ArrayList<>(List.of(CTR, "-a", socket.toString(), "-n", namespace));
     cmd.addAll(List.of(args));
