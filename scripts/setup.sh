@@ -4,8 +4,10 @@
 set -euo pipefail
 # docker.io brings dockerd, /usr/bin/docker and docker-init (tini); the client suites in it-tests run a private dockerd
 # and its own containerd (containerd-shim-runc-v2) with burrow as the runtime. iptables: dockerd wants it even with
-# --iptables=false, for the embedded DNS of user-defined networks.
-packages=(maven gcc libc6-dev busybox-static diod hyperfine runc procps libseccomp2 docker.io containerd iptables tini)
+# --iptables=false, for the embedded DNS of user-defined networks. containerd (ctr), podman and conmon: ContainerdTest
+# and PodmanTest drive burrow through them.
+packages=(maven gcc libc6-dev busybox-static diod hyperfine runc procps libseccomp2 docker.io containerd iptables tini
+  podman conmon)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The docker and Testcontainers suites must fail, not skip, when their private dockerd cannot start.
+# The client suites (Docker, Testcontainers, containerd, Podman) fail, rather than skip, when a
+# client cannot start.
+export BURROW_IT_REQUIRE_CLIENTS=1
 mvn -B verify -Dburrow.it.requireDocker=true "$@"

@@ -38,6 +38,8 @@ public final class TestEnv {
   /** pid namespaces of those inits (other than ours). */
   private final Set<String> pidNamespaces = ConcurrentHashMap.newKeySet();
   private final List<ProcessHandle> helpers = new CopyOnWriteArrayList<>();
+  /** Extra clean-up steps of the test (e.g. a client's state outside the base dir), run after leftovers are killed. */
+  private final List<Runnable> cleanupSteps = new CopyOnWriteArrayList<>();
   /** id -> the init pid last seen for it, so waits for "stopped" can watch the process instead of polling burrow. */
   private final Map<String, Long> pidOf = new ConcurrentHashMap<>();
   private final String hostPidNs = Host.selfNs("pid");
@@ -94,6 +96,15 @@ public final class TestEnv {
     } catch (IOException e) {
       throw new AssertionError("cannot create " + name, e);
     }
+  }
+
+  /**
+   * Registers a clean-up step for state the test made outside its base dir. It runs in
+   * {@link #cleanup()} after helpers and leaked processes are killed, before the base dir goes,
+   * even when the test failed; it must be idempotent and must not throw.
+   */
+  public void atCleanup(Runnable step) {
+    cleanupSteps.add(step);
   }
 
   /** Registers a helper process the test started (killed with its descendants after the test). */
@@ -349,6 +360,13 @@ public final class TestEnv {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
       Host.eventually(Duration.ofSeconds(2), () -> leakedProcesses().isEmpty());
+    }
+    for (Runnable step : cleanupSteps) {
+      try {
+        step.run();
+      } catch (RuntimeException | AssertionError e) {
+        problems.add("cleanup step: " + e.getMessage());
+      }
     }
     for (int round = 0; round < 3 && !leakedMounts().isEmpty(); round++) {
       List<String> mounts = leakedMounts();
