@@ -128,7 +128,7 @@ public final class Containers {
       container.runHooks("createRuntime", spec, true);
       container.runHooks("createContainer", spec, true);
       if (pidFile.isPresent()) {
-        writePidFile(pidFile.get(), container.record().init().pid());
+        writePidFile(pidFile.get(), pidFileProcess(container.record()).pid());
       }
       created = true;
       return container;
@@ -142,6 +142,17 @@ public final class Containers {
         lock.close();
       }
     }
+  }
+
+  /**
+   * The process a client (containerd's shim, conmon) waits for as the container: the one that
+   * exits with the program's status and becomes the client's child once {@code create} exits.
+   * In direct mode that is the init itself, as with runc. With a sandbox, the init is the
+   * sandbox's child and is reaped by it, so it is the sandbox, which exits with the init's
+   * status, as runsc's pid file names its sandbox. The state's pid stays the init's.
+   */
+  private static ProcessId pidFileProcess(ContainerRecord record) {
+    return record.sandbox() != null ? record.sandbox() : record.init();
   }
 
   /**
