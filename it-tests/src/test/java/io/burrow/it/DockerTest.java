@@ -357,4 +357,74 @@ class DockerTest {
     docker.docker(Duration.ofSeconds(60), "rm", "-f", srv).ok();
     docker.docker("network", "rm", net).ok();
   }
+
+  // ---------------------------------------------------------------- cgroups and seccomp
+
+  /** The container's cgroup directory in the host's v1 hierarchy {@code controller}, found by its id. */
+  private static Path cgroupDir(String controller, String id) throws java.io.IOException {
+    try (var found = Files.find(Path.of("/sys/fs/cgroup", controller), 4,
+        (path, attrs) -> attrs.isDirectory() && path.getFileName().toString().equals(id))) {
+      return found.findFirst().orElseThrow(() -> new AssertionError("no " + controller + " cgroup named " + id));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void memoryLimitStartsTheContainerAndOomKillsAnAllocationAboveIt(String runtime) {
+    // 32 MB: the container's own processes pay, burrow's sandbox and gofer JVMs do not.
+    DockerEngine.Result small = docker.docker("run", "--rm", "--runtime", runtime, "--memory", "32m", IMG, "echo", "started");
+    assertThat(small.exitCode()).as("%s\n%s", small.commandLine(), small.outputs()).isZero();
+    assertThat(small.stdout()).contains("started");
+    DockerEngine.Result big = docker.docker("run", "--rm", "--runtime", runtime, "--memory", "32m", "--memory-swap", "32m", IMG,
+        "sh", "-c", "x=$(head -c 60000000 /dev/zero | tr '\\0' a); echo survived ${#x}");
+    assertThat(big.exitCode()).as("%s\n%s", big.commandLine(), big.outputs()).isEqualTo(137);
+    assertThat(big.stdout()).doesNotContain("survived");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void pidsLimitMakesForksFail(String runtime) throws Exception {
+    String n = name("pids", runtime);
+    String id = runDetached(runtime, n, "--pids-limit", "10", IMG, "sleep", "1000");
+    assertThat(Files.readString(cgroupDir("pids", id).resolve("pids.max")).trim()).isEqualTo("10");
+    DockerEngine.Result r = docker.docker("exec", n, "sh", "-c", "for i in $(seq 12); do sleep 100 & done 2>&1; echo end");
+    assertThat(r.stdout() + r.stderr()).as("%s\n%s", r.commandLine(), r.outputs()).containsAnyOf("fork", "Resource temporarily");
+    docker.docker(Duration.ofSeconds(60), "rm", "-f", n).ok();
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void pauseUnpauseAndUpdateAContainer(String runtime) throws Exception {
+    String n = name("frz", runtime);
+    String id = runDetached(runtime, n, "--memory", "64m", IMG, "sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done");
+    docker.docker("pause", n).ok();
+    assertThat(inspect(n, "{{.State.Status}}")).isEqualTo("paused");
+    String frozen = docker.docker("exec", n, "cat", "/tmp/count").stdout();
+    docker.docker("unpause", n).ok();
+    assertThat(inspect(n, "{{.State.Status}}")).isEqualTo("running");
+    String before = docker.docker("exec", n, "cat", "/tmp/count").ok().stdout().trim();
+    assertThat(Host.eventually(Duration.ofSeconds(20),
+        () -> !docker.docker("exec", n, "cat", "/tmp/count").stdout().trim().equals(before))).as("thawed loop counts on").isTrue();
+    assertThat(frozen).as("exec into a paused container does not run").doesNotContain(before);
+
+    docker.docker("update", "--memory", "48m", "--memory-swap", "48m", "--pids-limit", "33", n).ok();
+    assertThat(Files.readString(cgroupDir("memory", id).resolve("memory.limit_in_bytes")).trim())
+        .isEqualTo(Long.toString(48L * 1024 * 1024));
+    assertThat(Files.readString(cgroupDir("pids", id).resolve("pids.max")).trim()).isEqualTo("33");
+    docker.docker(Duration.ofSeconds(60), "rm", "-f", n).ok();
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void defaultSeccompProfileRefusesMountAndUnshare(String runtime) {
+    // Docker's default profile refuses unshare(CLONE_NEWUSER), which the kernel allows anyone here.
+    DockerEngine.Result r = docker.docker("run", "--rm", "--runtime", runtime, IMG, "sh", "-c",
+        "grep Seccomp: /proc/self/status; unshare -U true && echo unshared; ls / > /dev/null && echo ls-ok");
+    assertThat(r.exitCode()).as("%s\n%s", r.commandLine(), r.outputs()).isZero();
+    assertThat(r.stdout()).contains("Seccomp:\t2").contains("ls-ok").doesNotContain("unshared");
+    DockerEngine.Result unconfined = docker.docker("run", "--rm", "--runtime", runtime, "--security-opt",
+        "seccomp=unconfined", IMG, "sh", "-c", "grep Seccomp: /proc/self/status; unshare -U true && echo unshared");
+    assertThat(unconfined.stdout()).as("%s\n%s", unconfined.commandLine(), unconfined.outputs())
+        .contains("Seccomp:\t0").contains("unshared");
+  }
 }
