@@ -427,4 +427,18 @@ class DockerTest {
     assertThat(unconfined.stdout()).as("%s\n%s", unconfined.commandLine(), unconfined.outputs())
         .contains("Seccomp:\t0").contains("unshared");
   }
+
+  /**
+   * Direct mode only: there the pid file names the init, whose cgroup the shim reads. In gofer
+   * mode it names the sandbox, outside the container's cgroup (docs/architecture.md, known gaps).
+   */
+  @org.junit.jupiter.api.Test
+  void statsShowTheContainersMemoryLimitInDirectMode() {
+    String n = name("stats", "burrow-direct");
+    runDetached("burrow-direct", n, "--memory", "64m", IMG, "sleep", "1000");
+    DockerEngine.Result r = docker.docker("stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", n);
+    assertThat(r.exitCode()).as("%s\n%s", r.commandLine(), r.outputs()).isZero();
+    assertThat(r.stdout()).as("%s\n%s", r.commandLine(), r.outputs()).contains("/ 64MiB");
+    docker.docker(Duration.ofSeconds(60), "rm", "-f", n).ok();
+  }
 }
