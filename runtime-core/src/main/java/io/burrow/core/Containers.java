@@ -74,8 +74,8 @@ public final class Containers {
     ContainerStore.validateId(id);
     Bundle bundle = BundleLoader.load(bundleDir);
     checkTerminal(id, bundle.spec(), consoleSocket, true);
-    // Bad seccomp input fails here, before anything exists; the init's plan compiles it again where it runs.
-    seccompProgram(services, bundle);
+    // Bad seccomp input fails here, before anything exists. A sandbox compiles it again where it runs.
+    Optional<SeccompProgram> seccomp = seccompProgram(services, bundle);
     FileAccess fileAccess = services.fileAccess().select(services.config().fileAccess());
     ContainerLock lock = services.store().create(id);
     Spec spec = bundle.spec();
@@ -120,7 +120,7 @@ public final class Containers {
           container.save(record.withProcesses(Status.CREATED, started.init(), started.sandbox(), server));
         } else {
           ProcessId init = startInit(services, bundle, fileAccess, context, ioFiles, Optional.ofNullable(console),
-              container.startGate(), false, placement);
+              container.startGate(), false, placement, seccomp);
           container.save(record.withProcesses(Status.CREATED, init, null, server));
         }
       }
@@ -218,13 +218,14 @@ public final class Containers {
    * @param console the connection to the client's console socket when the process has a
    *     terminal; still the caller's, who closes it once this returns
    * @param placement moves the forked init into the container's cgroup; null for none
+   * @param seccomp the container's compiled {@code linux.seccomp} ({@link #seccompProgram})
    */
   static ProcessId startInit(RuntimeServices services, Bundle bundle, FileAccess fileAccess,
       FileAccessContext context, IoFiles ioFiles, Optional<IoFile> console, Path startGate, boolean sandboxed,
-      LaunchRequest.Placement placement) throws IOException, ContainerException, LaunchException {
+      LaunchRequest.Placement placement, Optional<SeccompProgram> seccomp)
+      throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
-    Optional<SeccompProgram> seccomp = seccompProgram(services, bundle);
     InitPlan plan = InitPlanner.plan(bundle, sources, context.stateDir(), startGate, sandboxed, seccomp);
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),

@@ -208,7 +208,8 @@ public final class Sandbox {
         services.config(), services.burrowCommand(), services.launcher());
     try {
       return Containers.startInit(services, bundle, fileAccess, context, new IoFiles(ioFiles, OptionalInt.empty()),
-          console, stateDir.resolve(Container.START_GATE), true, placement);
+          console, stateDir.resolve(Container.START_GATE), true, placement,
+          Containers.seccompProgram(services, bundle));
     } catch (LaunchException e) {
       throw new ContainerException(e.getMessage(), e);
     }
