@@ -194,7 +194,7 @@ public final class NinePClient implements AutoCloseable {
   private Pending register(ByteBuffer sink) throws IOException {
     IOException f = failure;
     if (f != null) {
-      throw new IOException("connection failed", f);
+      throw new ConnectionLostException("connection failed", f);
     }
     try {
       tags.acquire();
@@ -293,15 +293,20 @@ public final class NinePClient implements AutoCloseable {
         }
       }
     } catch (IOException | P9ProtocolException e) {
-      failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+      failure = e instanceof ConnectionLostException lost ? lost
+          : new ConnectionLostException("9P connection on fd " + fd + " failed: " + e.getMessage(), e);
       pending.values().forEach(p -> p.completeExceptionally(failure));
     }
   }
 
-  private static void sendAll(int fd, ByteBuffer b, int len) throws Errno {
+  private static void sendAll(int fd, ByteBuffer b, int len) throws ConnectionLostException {
     int done = 0;
-    while (done < len) {
-      done += (int) Sys.send(fd, b, done, len - done);
+    try {
+      while (done < len) {
+        done += (int) Sys.send(fd, b, done, len - done);
+      }
+    } catch (Errno e) {
+      throw new ConnectionLostException("9P send on fd " + fd + " failed: " + e.getMessage(), e);
     }
   }
 
