@@ -128,19 +128,26 @@ public final class Container implements AutoCloseable {
   /**
    * Start of a pod's child, as the seed's: create its gofer now and hand its io files to the
    * running sandbox with the start request; the sandbox mounts them and starts the init, which
-   * then waits on the start gate like any other.
+   * then waits on the start gate like any other. The sandbox forks the init, but only the host
+   * can write the child's cgroup: while the request is out, this listens on the child's
+   * {@link Sandbox#REPORT_SOCKET} and moves the forked init into the child's cgroup before its
+   * go, as {@code create} does for a single container's. Any failure destroys the child (gofer,
+   * init, cgroup).
    */
   private void startInPod(Spec spec) throws ContainerException {
     FileAccess fileAccess = services.fileAccess().select(record.fileAccess());
     Bundle bundle = BundleLoader.load(Path.of(record.bundle()));
     FileAccessContext context = new FileAccessContext(id(), spec, bundle.dir(), bundle.rootfs(), lock.dir(),
         services.config(), services.burrowCommand(), services.launcher());
-    try (IoFiles ioFiles = fileAccess.createIoFiles(context)) {
+    Optional<String> cgroup = cgroupPath();
+    try (IoFiles ioFiles = fileAccess.createIoFiles(context);
+        Placer placer = cgroup.isPresent() ? new Placer(cgroup.get()) : null) {
       ProcessId server = ioFiles.serverPid().isPresent()
           ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElse(null) : null;
       save(record.withProcesses(Status.CREATED, null, record.sandbox(), server));
       Path socket = lock.dir().resolveSibling(record.podSandboxId()).resolve(Sandbox.POD_SOCKET);
-      String reply = services.control().request(socket, "START " + id() + " " + bundle.dir(), ioFiles.files(),
+      String reply = services.control().request(socket, "START " + id() + " "
+          + (placer != null ? Sandbox.PLACE_IN_CGROUP : Sandbox.NO_PLACEMENT) + " " + bundle.dir(), ioFiles.files(),
           START_TIMEOUT);
       if (!reply.startsWith("PID ")) {
         throw new ContainerException("the sandbox of container '" + record.podSandboxId() + "' could not start '"
@@ -156,6 +163,42 @@ public final class Container implements AutoCloseable {
     } catch (ContainerException e) {
       destroy();
       throw e;
+    }
+  }
+
+  /**
+   * Answers the pod sandbox's placement request for this child's init on the child's
+   * {@link Sandbox#REPORT_SOCKET} while open; closing stops listening and removes the socket.
+   */
+  private final class Placer implements AutoCloseable {
+    private final AutoCloseable server;
+
+    Placer(String cgroup) throws IOException {
+      // The sandbox runs as the container's root, which may be any host uid (as create's report socket).
+      server = services.control().serve(lock.dir().resolve(Sandbox.REPORT_SOCKET), 0666,
+          Sandbox.placementHandler(pid -> {
+            try {
+              placeInCgroup(cgroup, pid);
+            } catch (IOException e) {
+              throw new IOException("cannot move the init of container '" + id() + "' into its cgroup " + cgroup
+                  + ": " + e.getMessage(), e);
+            }
+          }, line -> "ERR unknown request '" + line + "'"));
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        server.close();
+      } catch (IOException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IOException("cannot stop listening on " + lock.dir().resolve(Sandbox.REPORT_SOCKET) + ": "
+            + e.getMessage(), e);
+      }
     }
   }
 
@@ -179,10 +222,11 @@ public final class Container implements AutoCloseable {
   /**
    * The container's live processes, as {@code ps} and {@code kill --all} see them: the members
    * of its cgroup when it has one (the init, its descendants and processes started by
-   * {@code exec}; in gofer mode the sandbox and the gofer are outside it, see docs/architecture.md).
-   * Without a cgroup: every member of the init's pid namespace when the init is pid 1 of its own,
-   * otherwise the init and its descendants, never the host's pid namespace. Empty once the
-   * container has stopped.
+   * {@code exec}; in gofer mode the sandbox and the gofer are outside it, see docs/architecture.md),
+   * for a pod's child as for any other container. Without a cgroup (a host with no cgroup file
+   * system, or a cgroup that cannot be read): every member of the init's pid namespace when the
+   * init is pid 1 of its own, otherwise the init and its descendants, never the host's pid
+   * namespace. Empty once the container has stopped.
    */
   public List<ProcessId> processes() {
     if (status() == Status.STOPPED || record.init() == null) {

@@ -158,7 +158,10 @@ public final class Containers {
   /**
    * Create of a child container, as the seed's: join the pod's running sandbox and start no gofer
    * yet; {@link Container#start()} creates the gofer and hands its io files to the sandbox. Until
-   * then the container's pid (in the pid file too) is its sandbox's, as with runsc.
+   * then the container's pid (in the pid file too) is its sandbox's, as with runsc. Its cgroup is
+   * made here as a single container's ({@link Container#createCgroup}: its own cgroupsPath or the
+   * default one, with its resources, recorded in the state directory), so that bad input fails
+   * the create; the sandbox forks the init at start, and start has it placed there before its go.
    */
   private void joinPod(Container container, String podId, Spec spec, Optional<Path> pidFile)
       throws ContainerException, IOException {
@@ -168,6 +171,7 @@ public final class Containers {
       throw new ContainerException("container '" + container.id() + "' joins container '" + podId
           + "', which has no running pod sandbox");
     }
+    container.createCgroup(spec, systemdCgroup);
     services.launcher().createStartGate(container.startGate(), IdMapping.hostIdOf(spec.linux.uidMappings, 0),
         IdMapping.hostIdOf(spec.linux.gidMappings, 0));
     container.save(container.record().inPod(podId, owner.sandbox()).withStatus(Status.CREATED));

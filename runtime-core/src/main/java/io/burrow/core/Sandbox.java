@@ -1,6 +1,7 @@
 package io.burrow.core;
 
 import io.burrow.api.spec.Spec;
+import io.burrow.api.spi.ControlChannel;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.IoFile;
@@ -36,7 +37,11 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Sandbox {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sandbox.class);
-  /** Where {@code create} waits for the sandbox's report (removed once it came). */
+  /**
+   * Where {@code create} waits for the sandbox's report (removed once it came). In a pod child's
+   * state directory, where {@code start} answers the pod's sandbox's {@link #PLACE_REQUEST} for
+   * the child's init while it waits for the sandbox's reply.
+   */
   static final String REPORT_SOCKET = "boot.sock";
   /** Where a pod's sandbox takes requests to start the pod's other containers. */
   static final String POD_SOCKET = "pod.sock";
@@ -47,6 +52,9 @@ public final class Sandbox {
    * just-forked init into the container's cgroup; answered {@code OK} or {@code ERR text}.
    */
   static final String PLACE_REQUEST = "CGROUP ";
+  /** The START request's word for a child whose init the host must place ({@link #PLACE_REQUEST}), or not. */
+  static final String PLACE_IN_CGROUP = "cgroup";
+  static final String NO_PLACEMENT = "none";
   // Generous: on a loaded machine two JVMs (gofer, sandbox) must start before the init runs.
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
   private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(30);
@@ -75,22 +83,10 @@ public final class Sandbox {
     Files.createDirectories(stateDir.resolve(EMPTY_ROOT));
     CompletableFuture<String> report = new CompletableFuture<>();
     // The sandbox runs as the container's root, which may be any host uid.
-    try (AutoCloseable server = services.control().serve(control, 0666, (line, fds) -> {
-      fds.forEach(IoFile::close);
-      if (line.startsWith(PLACE_REQUEST)) {
-        // The sandbox's init waits for its go until the host has moved it into the container's cgroup.
-        try {
-          if (placement != null) {
-            placement.place(Integer.parseInt(line.substring(PLACE_REQUEST.length()).trim()));
-          }
-          return "OK";
-        } catch (IOException | RuntimeException e) {
-          return "ERR " + e.getMessage();
-        }
-      }
+    try (AutoCloseable server = services.control().serve(control, 0666, placementHandler(placement, line -> {
       report.complete(line);
       return "OK";
-    })) {
+    }))) {
       List<String> argv = new ArrayList<>(services.burrowCommand());
       argv.addAll(services.config().toFlags());
       argv.addAll(List.of("boot", "--bundle", bundle.dir().toString(), "--id", stateDir.getFileName().toString(),
@@ -121,6 +117,41 @@ public final class Sandbox {
     } catch (Exception e) {
       throw new IOException("cannot stop listening on " + control + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The host's side of {@link #PLACE_REQUEST}: the sandbox's just-forked init waits for its go
+   * until the host has moved it into the container's cgroup with {@code placement} (null: nothing
+   * to do); the reply is {@code OK} or {@code ERR text}. Any other line goes to {@code other}.
+   * Closes every fd it receives.
+   */
+  static ControlChannel.Handler placementHandler(LaunchRequest.Placement placement,
+      java.util.function.UnaryOperator<String> other) {
+    return (line, fds) -> {
+      fds.forEach(IoFile::close);
+      if (!line.startsWith(PLACE_REQUEST)) {
+        return other.apply(line);
+      }
+      try {
+        int pid = Integer.parseInt(line.substring(PLACE_REQUEST.length()).trim());
+        if (placement != null) {
+          placement.place(pid);
+        }
+        return "OK";
+      } catch (IOException | RuntimeException e) {
+        return "ERR " + e.getMessage();
+      }
+    };
+  }
+
+  /** The sandbox's side of {@link #PLACE_REQUEST}: asks the host listening at {@code socket} to place the init. */
+  private static LaunchRequest.Placement askHost(RuntimeServices services, Path socket) {
+    return pid -> {
+      String reply = services.control().request(socket, PLACE_REQUEST + pid, List.of(), REPORT_TIMEOUT);
+      if (!reply.equals("OK")) {
+        throw new IOException(reply.replaceFirst("^ERR ", ""));
+      }
+    };
   }
 
   private static String awaitReport(RuntimeServices services, CompletableFuture<String> report, ProcessId sandbox)
@@ -169,12 +200,7 @@ public final class Sandbox {
     AutoCloseable podServer = null;
     try {
       try {
-        init = startInit(services, fileAccess, id, bundle, ioFiles, console, pid -> {
-          String reply = services.control().request(control, PLACE_REQUEST + pid, List.of(), REPORT_TIMEOUT);
-          if (!reply.equals("OK")) {
-            throw new IOException(reply.replaceFirst("^ERR ", ""));
-          }
-        });
+        init = startInit(services, fileAccess, id, bundle, ioFiles, console, askHost(services, control));
       } finally {
         console.ifPresent(IoFile::close);
       }
@@ -216,30 +242,43 @@ public final class Sandbox {
   }
 
   /**
-   * Answers {@code START ID BUNDLE} with the child's io files: mounts them, starts the child's
-   * init, and once that init exits releases its mounts. Replies {@code PID n} or {@code ERR text}.
+   * Answers {@code START ID PLACEMENT BUNDLE} with the child's io files: mounts them, starts the
+   * child's init, and once that init exits releases its mounts. With PLACEMENT
+   * {@value #PLACE_IN_CGROUP} the forked init waits for its go until the host's {@code start}
+   * has moved it into the child's cgroup ({@link #PLACE_REQUEST} on the child's
+   * {@link #REPORT_SOCKET}); {@value #NO_PLACEMENT} when the child has no cgroup. Replies
+   * {@code PID n} or {@code ERR text}; after an error nothing of the child is left here (its
+   * init is killed by the launcher, its mounts are released).
    */
   private static String startChild(RuntimeServices services, FileAccess fileAccess, String request,
       List<IoFile> fds) {
-    String[] words = request.split(" ", 3);
-    if (words.length != 3 || !words[0].equals("START")) {
+    String[] words = request.split(" ", 4);
+    if (words.length != 4 || !words[0].equals("START")
+        || !(words[2].equals(PLACE_IN_CGROUP) || words[2].equals(NO_PLACEMENT))) {
       fds.forEach(IoFile::close);
       return "ERR unknown request '" + request + "'";
     }
     String childId = words[1];
+    FileAccessContext context = null;
     try {
       io.burrow.core.store.ContainerStore.validateId(childId);
-      Bundle child = BundleLoader.load(Path.of(words[2]));
-      // A pod's child lives in its pod's sandbox, and in no cgroup of its own (yet).
-      ProcessId init = startInit(services, fileAccess, childId, child, fds, Optional.empty(), null);
-      FileAccessContext context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(),
-          services.store().root().resolve(childId), services.config(), services.burrowCommand(), services.launcher());
+      Bundle child = BundleLoader.load(Path.of(words[3]));
+      Path childState = services.store().root().resolve(childId);
+      context = new FileAccessContext(childId, child.spec(), child.dir(), child.rootfs(), childState,
+          services.config(), services.burrowCommand(), services.launcher());
+      LaunchRequest.Placement placement = words[2].equals(PLACE_IN_CGROUP)
+          ? askHost(services, childState.resolve(REPORT_SOCKET)) : null;
+      ProcessId init = startInit(services, fileAccess, childId, child, fds, Optional.empty(), placement);
+      FileAccessContext mounted = context;
+      // The received io files stay this request's until the child's init is gone (the mounts use copies).
       Thread reaper = new Thread(() -> {
         try {
           services.processes().waitForExit(init);
-          fileAccess.release(context);
+          fileAccess.release(mounted);
         } catch (IOException e) {
           LOG.warn("container {}: {}", childId, e.getMessage());
+        } finally {
+          fds.forEach(IoFile::close);
         }
       }, "reaper " + childId);
       reaper.setDaemon(true);
@@ -247,7 +286,16 @@ public final class Sandbox {
       return "PID " + init.pid();
     } catch (ContainerException | IOException | RuntimeException e) {
       fds.forEach(IoFile::close);
-      return "ERR " + e.getMessage();
+      String error = "ERR " + e.getMessage();
+      if (context != null) {
+        // The mounts may have been made before the launch failed; release is idempotent.
+        try {
+          fileAccess.release(context);
+        } catch (IOException | RuntimeException cleanup) {
+          error += " (and its mounts could not be released: " + cleanup.getMessage() + ")";
+        }
+      }
+      return error;
     }
   }
 
