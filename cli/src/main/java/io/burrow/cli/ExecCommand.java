@@ -74,7 +74,8 @@ final class ExecCommand implements Callable<Integer> {
   @Option(names = "--ignore-paused", hidden = true, description = "accepted for runc compatibility")
   boolean ignorePaused;
 
-  @Option(names = "--cgroup", hidden = true, description = "accepted for runc compatibility; burrow has no cgroups yet")
+  @Option(names = "--cgroup", hidden = true,
+      description = "accepted for runc compatibility and ignored: the process joins the container's own cgroup")
   List<String> cgroups = new ArrayList<>();
 
   @Parameters(index = "0", paramLabel = "ID")
