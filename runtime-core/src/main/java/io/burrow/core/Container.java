@@ -140,8 +140,9 @@ public final class Container implements AutoCloseable {
     FileAccessContext context = new FileAccessContext(id(), spec, bundle.dir(), bundle.rootfs(), lock.dir(),
         services.config(), services.burrowCommand(), services.launcher());
     Optional<String> cgroup = cgroupPath();
-    try (IoFiles ioFiles = fileAccess.createIoFiles(context);
-        Placer placer = cgroup.isPresent() ? new Placer(cgroup.get()) : null) {
+    // The listener first: once the gofer runs, nothing may fail before its pid is recorded.
+    try (Placer placer = cgroup.isPresent() ? new Placer(cgroup.get()) : null;
+        IoFiles ioFiles = fileAccess.createIoFiles(context)) {
       ProcessId server = ioFiles.serverPid().isPresent()
           ? services.processes().identify(ioFiles.serverPid().getAsInt()).orElse(null) : null;
       save(record.withProcesses(Status.CREATED, null, record.sandbox(), server));
