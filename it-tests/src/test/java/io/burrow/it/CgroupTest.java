@@ -186,6 +186,46 @@ class CgroupTest {
   }
 
   @Test
+  void eventsStreamsStatsEveryIntervalAndAnOomEventPerKill(TestEnv env) throws Exception {
+    long limit = 32L << 20;
+    // A subshell holding 60 MB is OOM-killed every round. It raises its own oom_score_adj (no
+    // privilege needed) so that the killer never picks the small loop, even while a victim is dying.
+    Bundle b = limited(env, "ev", "while :; do (echo 1000 > /proc/self/oom_score_adj;"
+        + " x=$(head -c 60000000 /dev/zero | tr '\\0' a)); sleep 0.3; done",
+        r -> r.putObject("memory").put("limit", limit).put("swap", limit));
+    env.create(b, "ev");
+    env.burrow().run("start", "ev").ok();
+    Path oomControl = file("memory", path(env, "ev"), "memory.oom_control", "memory.events");
+    java.util.concurrent.CompletableFuture<Burrow.Result> events = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> env.burrow().run("events", "--interval", "1s", "ev"));
+    long started = System.nanoTime();
+    // The stream reports kills after its first look: let several happen while it runs.
+    assertThat(Host.eventually(Duration.ofSeconds(60), () -> oomKills(read(oomControl)) >= 4
+        && System.nanoTime() - started > Duration.ofSeconds(8).toNanos()))
+        .as("OOM kills in %s: %s", oomControl, read(oomControl)).isTrue();
+    env.burrow().run("kill", "ev", "KILL").ok();
+    Burrow.Result r = events.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.exitCode()).as("events ends when the container stops: %s", r).isZero();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : r.stdout().split("\n")) {
+      JsonNode e = SpecIo.MAPPER.readTree(line);
+      assertThat(e.path("id").asText()).as(line).isEqualTo("ev");
+      lines.add(e);
+    }
+    assertThat(lines).as("%s", r).filteredOn(e -> e.path("type").asText().equals("oom")).isNotEmpty();
+    List<JsonNode> stats = lines.stream().filter(e -> e.path("type").asText().equals("stats")).toList();
+    assertThat(stats).as("a stats event a second over 8 s: %s", r).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(stats.get(0).path("data").path("memory").path("usage").path("limit").asLong()).isEqualTo(limit);
+    env.burrow().run("delete", "ev").ok();
+    assertNoCgroup(path(env, "ev"));
+  }
+
+  private static long oomKills(String oomControlOrEvents) {
+    return oomControlOrEvents.lines().filter(l -> l.startsWith("oom_kill ")).mapToLong(l -> Long.parseLong(l.substring(9)))
+        .findFirst().orElse(0);
+  }
+
+  @Test
   void pauseFreezesACounterAndResumeThawsIt(TestEnv env) throws Exception {
     Path out = env.dir("out");
     Bundle b = limited(env, "frz", "i=0; while :; do i=$((i+1)); echo $i > /out/count; done", r -> r.putObject("pids").put("limit", 50))
