@@ -78,8 +78,14 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
       while (true) {
         String line = sync.readLine(STEP_TIMEOUT, "get ready");
         if (line == null) {
-          throw new LaunchException(what + ": the exec helper exited before the init was ready"
-              + (helperReaped ? "" : " (" + describeExit(reap(helperPid)) + ")"));
+          if (!helperReaped) {
+            throw new LaunchException(what + ": the exec helper exited before the init was ready ("
+                + describeExit(reap(helperPid)) + ")");
+          }
+          // The forked init is our child (CLONE_PARENT): say how it ended.
+          int status = reap(initPid);
+          initPid = 0;
+          throw new LaunchException(what + ": the init exited before it was ready (" + describeExit(status) + ")");
         } else if (line.startsWith("MAP ")) {
           idMapper.writeMappings(Integer.parseInt(line.substring(4)), request.uidMappings(), request.gidMappings());
           sync.writeLine("GO");
