@@ -142,6 +142,93 @@ class CgroupTest {
     assertNoCgroup(path(env, "ns"));
   }
 
+  /**
+   * What a program in the container sees at /sys/fs/cgroup, as a JVM or Go runtime looks: its
+   * memory limit, its own cgroup.procs, every /proc/self/cgroup line resolved through the
+   * mountinfo root of that hierarchy's mount (skipped: the unified line of a hybrid host, which
+   * runc does not mount either), and writes refused.
+   */
+  private static final String CGROUP_VIEW = String.join("\n",
+      "if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes);"
+          + " else echo limit $(cat /sys/fs/cgroup/memory.max); fi",
+      "procs=$(cat /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/cgroup.procs)",
+      "for p in $procs; do [ $p = $$ ] && echo own-procs-list-the-shell; done",
+      "while IFS=: read id ctrls path; do",
+      "  if [ -z \"$ctrls\" ]; then m=$(awk '$0 ~ / - cgroup2 / { print $4, $5; exit }' /proc/self/mountinfo)",
+      "  else m=$(awk -v c=\"${ctrls%%,*}\" '{ for (i = 1; i <= NF; i++) if ($i == \"-\" && $(i+1) == \"cgroup\") {"
+          + " n = split($(i+3), o, \",\"); for (j = 1; j <= n; j++) if (o[j] == c) { print $4, $5; exit } } }' /proc/self/mountinfo); fi",
+      "  if [ -z \"$m\" ]; then echo unshown \"$id:$ctrls:$path\"; continue; fi",
+      "  root=${m% *}; mnt=${m#* }",
+      "  if [ \"$root\" = / ]; then rel=$path; else rel=${path#$root}; fi",
+      "  if [ -d \"$mnt$rel\" ]; then echo found \"$id:$ctrls\" \"$mnt$rel\"; else echo missing \"$id:$ctrls:$path\" root $root mount $mnt; fi",
+      "done < /proc/self/cgroup",
+      "touch /sys/fs/cgroup/x 2>&1",
+      "echo 1 2>&1 > $(ls /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null | head -1)",
+      "echo done");
+
+  private static void addNamespace(ObjectNode config, String type) {
+    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+    for (JsonNode ns : namespaces) {
+      if (ns.path("type").asText().equals(type)) {
+        return;
+      }
+    }
+    namespaces.addObject().put("type", type);
+  }
+
+  private static void removeNamespace(ObjectNode config, String type) {
+    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+    for (int i = namespaces.size() - 1; i >= 0; i--) {
+      if (namespaces.get(i).path("type").asText().equals(type)) {
+        namespaces.remove(i);
+      }
+    }
+  }
+
+  @Test
+  void cgroupMountShowsTheContainersOwnCgroupReadOnlyWithAndWithoutACgroupNamespace(TestEnv env) throws IOException {
+    long limit = 64L << 20;
+    Bundle withNs = limited(env, "own", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+        .editJson(c -> addNamespace(c, "cgroup"));
+    // Docker's default on v1: no cgroup namespace, so /proc/self/cgroup names host paths.
+    Bundle withoutNs = limited(env, "ownhost", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+        .editJson(c -> removeNamespace(c, "cgroup"));
+    for (Bundle b : List.of(withNs, withoutNs)) {
+      String id = b == withNs ? "own" : "ownhost";
+      Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), id);
+      assertThat(r.exitCode()).as("%s", r).isZero();
+      String out = r.stdout();
+      assertThat(out).as("%s: the container's memory limit, not the host root's", id).contains("limit " + limit + "\n");
+      assertThat(out).as("%s: cgroup.procs of its own cgroup", id).contains("own-procs-list-the-shell");
+      assertThat(out).as("%s", id).contains("done").doesNotContain("missing");
+      long v1Lines = read(Path.of("/proc/self/cgroup")).lines().filter(l -> !l.startsWith("0::")).count();
+      // One line per v1 hierarchy on a v1 host (this one), the single unified line on a v2 host.
+      assertThat(out.lines().filter(l -> l.startsWith("found "))).as("%s: every hierarchy resolved inside:%n%s", id, out)
+          .hasSize((int) (v1("memory") ? v1Lines : 1));
+      // Writes fail: the tmpfs and each hierarchy are read-only (the default spec's "ro").
+      assertThat(r.stdout() + r.stderr()).as("%s", id).contains("Read-only file system");
+      assertThat(out.lines().filter(l -> l.startsWith("unshown "))).as("%s: only the unified line of a hybrid host", id)
+          .allMatch(l -> l.startsWith("unshown 0::") && v1("memory"));
+      assertNoCgroup(path(env, id));
+    }
+  }
+
+  @Test
+  void cgroupMountWorksInAUserNamespace(TestEnv env) throws IOException {
+    long limit = 48L << 20;
+    Bundle b = limited(env, "userns", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit)).edit(s -> {
+      s.linux.uidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+      s.linux.gidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+    }).editJson(c -> addNamespace(c, "user"));
+    Host.sh("chown", "-R", "100000:100000", b.rootfs().toString()).ok();
+    Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "userns");
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(r.stdout()).as("%s", r).contains("limit " + limit + "\n").contains("own-procs-list-the-shell").contains("done")
+        .doesNotContain("missing");
+    assertThat(r.stdout() + r.stderr()).contains("Read-only file system");
+    assertNoCgroup(path(env, "userns"));
+  }
+
   @Test
   void pidsLimitOfTenMakesTheEleventhProcessFail(TestEnv env) throws IOException {
     // The shell is process 1 of 10; nine sleeps fit, the tenth fork (the 11th process) fails, and
