@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code linux.resources} enforced through the container's cgroup, and the commands that work on
- * it (pause, resume, update, events), with real containers. Each test puts its containers under
+ * {@code linux.resources} enforced through the container's cgroup, the commands that work on it
+ * (pause, resume, update, events), and the container's view of it at /sys/fs/cgroup, with real
+ * containers. Each test puts its containers under
  * a cgroup parent of its own ({@code /burrow-it-NNNN}), removed afterwards. The host paths are
  * the v1 ones where the controller is mounted as v1 (this host), the v2 ones otherwise.
  */
@@ -49,7 +50,12 @@ class CgroupTest {
   }
 
   private Bundle limited(TestEnv env, String id, String script, Consumer<ObjectNode> resources) {
-    return env.bundle().shell(script).editJson(c -> {
+    return limited(env.bundle(), env, id, script, resources);
+  }
+
+  /** {@code bundle} with {@code script}, cgroup parent {@link #path} and {@code resources}. */
+  private Bundle limited(Bundle bundle, TestEnv env, String id, String script, Consumer<ObjectNode> resources) {
+    return bundle.shell(script).editJson(c -> {
       ObjectNode linux = (ObjectNode) c.get("linux");
       linux.put("cgroupsPath", path(env, id));
       resources.accept(linux.putObject("resources"));
@@ -153,6 +159,7 @@ class CgroupTest {
           + " else echo limit $(cat /sys/fs/cgroup/memory.max); fi",
       "procs=$(cat /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/cgroup.procs)",
       "for p in $procs; do [ $p = $$ ] && echo own-procs-list-the-shell; done",
+      "sed 's/^/cgroup-line /' /proc/self/cgroup",
       "while IFS=: read id ctrls path; do",
       "  if [ -z \"$ctrls\" ]; then m=$(awk '$0 ~ / - cgroup2 / { print $4, $5; exit }' /proc/self/mountinfo)",
       "  else m=$(awk -v c=\"${ctrls%%,*}\" '{ for (i = 1; i <= NF; i++) if ($i == \"-\" && $(i+1) == \"cgroup\") {"
@@ -188,29 +195,47 @@ class CgroupTest {
   @Test
   void cgroupMountShowsTheContainersOwnCgroupReadOnlyWithAndWithoutACgroupNamespace(TestEnv env) throws IOException {
     long limit = 64L << 20;
-    Bundle withNs = limited(env, "own", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+    // Two bundle directories: both containers are made before either runs.
+    Bundle withNs = limited(env.bundle("own"), env, "own", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
         .editJson(c -> addNamespace(c, "cgroup"));
     // Docker's default on v1: no cgroup namespace, so /proc/self/cgroup names host paths.
-    Bundle withoutNs = limited(env, "ownhost", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+    Bundle withoutNs = limited(env.bundle("ownhost"), env, "ownhost", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
         .editJson(c -> removeNamespace(c, "cgroup"));
     for (Bundle b : List.of(withNs, withoutNs)) {
       String id = b == withNs ? "own" : "ownhost";
       Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), id);
-      assertThat(r.exitCode()).as("%s", r).isZero();
-      String out = r.stdout();
-      assertThat(out).as("%s: the container's memory limit, not the host root's", id).contains("limit " + limit + "\n");
-      assertThat(out).as("%s: cgroup.procs of its own cgroup", id).contains("own-procs-list-the-shell");
-      assertThat(out).as("%s", id).contains("done").doesNotContain("missing");
-      long v1Lines = read(Path.of("/proc/self/cgroup")).lines().filter(l -> !l.startsWith("0::")).count();
-      // One line per v1 hierarchy on a v1 host (this one), the single unified line on a v2 host.
-      assertThat(out.lines().filter(l -> l.startsWith("found "))).as("%s: every hierarchy resolved inside:%n%s", id, out)
-          .hasSize((int) (v1("memory") ? v1Lines : 1));
-      // Writes fail: the tmpfs and each hierarchy are read-only (the default spec's "ro").
-      assertThat(r.stdout() + r.stderr()).as("%s", id).contains("Read-only file system");
-      assertThat(out.lines().filter(l -> l.startsWith("unshown "))).as("%s: only the unified line of a hybrid host", id)
-          .allMatch(l -> l.startsWith("unshown 0::") && v1("memory"));
+      assertOwnCgroupView(r, id, limit);
+      List<String> lines = r.stdout().lines().filter(l -> l.startsWith("cgroup-line ")).toList();
+      if (b == withNs) {
+        assertThat(lines).as("/proc/self/cgroup in a cgroup namespace").isNotEmpty().allMatch(l -> l.endsWith(":/"));
+      } else {
+        assertThat(lines).as("/proc/self/cgroup without a cgroup namespace").isNotEmpty()
+            .allMatch(l -> l.endsWith(path(env, id)));
+      }
       assertNoCgroup(path(env, id));
     }
+  }
+
+  /**
+   * {@link #CGROUP_VIEW}'s output: the container's own limit and cgroup.procs, every hierarchy's
+   * line resolved to the hierarchy's mount point itself (the host's tree bound there would
+   * resolve to a directory below it), and writes refused.
+   */
+  private static void assertOwnCgroupView(Burrow.Result r, String id, long limit) {
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    String out = r.stdout();
+    assertThat(out).as("%s: the container's memory limit, not the host root's: %s", id, r).contains("limit " + limit + "\n");
+    assertThat(out).as("%s: cgroup.procs of its own cgroup: %s", id, r).contains("own-procs-list-the-shell");
+    assertThat(out).as("%s: %s", id, r).contains("done").doesNotContain("missing");
+    List<String> found = out.lines().filter(l -> l.startsWith("found ")).toList();
+    assertThat(found).as("%s: %s", id, r).allMatch(l -> l.matches("found \\S+ /sys/fs/cgroup(/[^/]+)?/?"));
+    // One per v1 hierarchy on a v1 host (this one), the single unified line on a v2 host.
+    long v1Lines = read(Path.of("/proc/self/cgroup")).lines().filter(l -> !l.startsWith("0::")).count();
+    assertThat(found).as("%s: every hierarchy resolved inside: %s", id, r).hasSize((int) (v1("memory") ? v1Lines : 1));
+    assertThat(out.lines().filter(l -> l.startsWith("unshown "))).as("%s: only the unified line of a hybrid host", id)
+        .allMatch(l -> l.startsWith("unshown 0::") && v1("memory"));
+    // The tmpfs and each hierarchy are read-only (the default spec's "ro").
+    assertThat(out + r.stderr()).as("%s: %s", id, r).contains("Read-only file system");
   }
 
   @Test
@@ -222,10 +247,7 @@ class CgroupTest {
     }).editJson(c -> addNamespace(c, "user"));
     Host.sh("chown", "-R", "100000:100000", b.rootfs().toString()).ok();
     Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "userns");
-    assertThat(r.exitCode()).as("%s", r).isZero();
-    assertThat(r.stdout()).as("%s", r).contains("limit " + limit + "\n").contains("own-procs-list-the-shell").contains("done")
-        .doesNotContain("missing");
-    assertThat(r.stdout() + r.stderr()).contains("Read-only file system");
+    assertOwnCgroupView(r, "userns", limit);
     assertNoCgroup(path(env, "userns"));
   }
 
