@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code linux.resources} enforced through the container's cgroup, and the commands that work on
- * it (pause, resume, update, events), with real containers. Each test puts its containers under
+ * {@code linux.resources} enforced through the container's cgroup, the commands that work on it
+ * (pause, resume, update, events), and the container's view of it at /sys/fs/cgroup, with real
+ * containers. Each test puts its containers under
  * a cgroup parent of its own ({@code /burrow-it-NNNN}), removed afterwards. The host paths are
  * the v1 ones where the controller is mounted as v1 (this host), the v2 ones otherwise.
  */
@@ -49,7 +50,12 @@ class CgroupTest {
   }
 
   private Bundle limited(TestEnv env, String id, String script, Consumer<ObjectNode> resources) {
-    return env.bundle().shell(script).editJson(c -> {
+    return limited(env.bundle(), env, id, script, resources);
+  }
+
+  /** {@code bundle} with {@code script}, cgroup parent {@link #path} and {@code resources}. */
+  private Bundle limited(Bundle bundle, TestEnv env, String id, String script, Consumer<ObjectNode> resources) {
+    return bundle.shell(script).editJson(c -> {
       ObjectNode linux = (ObjectNode) c.get("linux");
       linux.put("cgroupsPath", path(env, id));
       resources.accept(linux.putObject("resources"));
@@ -140,6 +146,109 @@ class CgroupTest {
     }
     env.burrow().run("delete", "ns").ok();
     assertNoCgroup(path(env, "ns"));
+  }
+
+  /**
+   * What a program in the container sees at /sys/fs/cgroup, as a JVM or Go runtime looks: its
+   * memory limit, its own cgroup.procs, every /proc/self/cgroup line resolved through the
+   * mountinfo root of that hierarchy's mount (skipped: the unified line of a hybrid host, which
+   * runc does not mount either), and writes refused.
+   */
+  private static final String CGROUP_VIEW = String.join("\n",
+      "if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes);"
+          + " else echo limit $(cat /sys/fs/cgroup/memory.max); fi",
+      "procs=$(cat /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/cgroup.procs)",
+      "for p in $procs; do [ $p = $$ ] && echo own-procs-list-the-shell; done",
+      "sed 's/^/cgroup-line /' /proc/self/cgroup",
+      "while IFS=: read id ctrls path; do",
+      "  if [ -z \"$ctrls\" ]; then m=$(awk '$0 ~ / - cgroup2 / { print $4, $5; exit }' /proc/self/mountinfo)",
+      "  else m=$(awk -v c=\"${ctrls%%,*}\" '{ for (i = 1; i <= NF; i++) if ($i == \"-\" && $(i+1) == \"cgroup\") {"
+          + " n = split($(i+3), o, \",\"); for (j = 1; j <= n; j++) if (o[j] == c) { print $4, $5; exit } } }' /proc/self/mountinfo); fi",
+      "  if [ -z \"$m\" ]; then echo unshown \"$id:$ctrls:$path\"; continue; fi",
+      "  root=${m% *}; mnt=${m#* }",
+      "  if [ \"$root\" = / ]; then rel=$path; else rel=${path#$root}; fi",
+      "  if [ -d \"$mnt$rel\" ]; then echo found \"$id:$ctrls\" \"$mnt$rel\"; else echo missing \"$id:$ctrls:$path\" root $root mount $mnt; fi",
+      "done < /proc/self/cgroup",
+      "touch /sys/fs/cgroup/x 2>&1",
+      "echo 1 2>&1 > $(ls /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null | head -1)",
+      "echo done");
+
+  private static void addNamespace(ObjectNode config, String type) {
+    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+    for (JsonNode ns : namespaces) {
+      if (ns.path("type").asText().equals(type)) {
+        return;
+      }
+    }
+    namespaces.addObject().put("type", type);
+  }
+
+  private static void removeNamespace(ObjectNode config, String type) {
+    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+    for (int i = namespaces.size() - 1; i >= 0; i--) {
+      if (namespaces.get(i).path("type").asText().equals(type)) {
+        namespaces.remove(i);
+      }
+    }
+  }
+
+  @Test
+  void cgroupMountShowsTheContainersOwnCgroupReadOnlyWithAndWithoutACgroupNamespace(TestEnv env) throws IOException {
+    long limit = 64L << 20;
+    // Two bundle directories: both containers are made before either runs.
+    Bundle withNs = limited(env.bundle("own"), env, "own", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+        .editJson(c -> addNamespace(c, "cgroup"));
+    // Docker's default on v1: no cgroup namespace, so /proc/self/cgroup names host paths.
+    Bundle withoutNs = limited(env.bundle("ownhost"), env, "ownhost", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+        .editJson(c -> removeNamespace(c, "cgroup"));
+    for (Bundle b : List.of(withNs, withoutNs)) {
+      String id = b == withNs ? "own" : "ownhost";
+      Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), id);
+      assertOwnCgroupView(r, id, limit);
+      List<String> lines = r.stdout().lines().filter(l -> l.startsWith("cgroup-line ")).toList();
+      if (b == withNs) {
+        assertThat(lines).as("/proc/self/cgroup in a cgroup namespace").isNotEmpty().allMatch(l -> l.endsWith(":/"));
+      } else {
+        assertThat(lines).as("/proc/self/cgroup without a cgroup namespace").isNotEmpty()
+            .allMatch(l -> l.endsWith(path(env, id)));
+      }
+      assertNoCgroup(path(env, id));
+    }
+  }
+
+  /**
+   * {@link #CGROUP_VIEW}'s output: the container's own limit and cgroup.procs, every hierarchy's
+   * line resolved to the hierarchy's mount point itself (the host's tree bound there would
+   * resolve to a directory below it), and writes refused.
+   */
+  private static void assertOwnCgroupView(Burrow.Result r, String id, long limit) {
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    String out = r.stdout();
+    assertThat(out).as("%s: the container's memory limit, not the host root's: %s", id, r).contains("limit " + limit + "\n");
+    assertThat(out).as("%s: cgroup.procs of its own cgroup: %s", id, r).contains("own-procs-list-the-shell");
+    assertThat(out).as("%s: %s", id, r).contains("done").doesNotContain("missing");
+    List<String> found = out.lines().filter(l -> l.startsWith("found ")).toList();
+    assertThat(found).as("%s: %s", id, r).allMatch(l -> l.matches("found \\S+ /sys/fs/cgroup(/[^/]+)?/?"));
+    // One per v1 hierarchy on a v1 host (this one), the single unified line on a v2 host.
+    long v1Lines = read(Path.of("/proc/self/cgroup")).lines().filter(l -> !l.startsWith("0::")).count();
+    assertThat(found).as("%s: every hierarchy resolved inside: %s", id, r).hasSize((int) (v1("memory") ? v1Lines : 1));
+    assertThat(out.lines().filter(l -> l.startsWith("unshown "))).as("%s: only the unified line of a hybrid host", id)
+        .allMatch(l -> l.startsWith("unshown 0::") && v1("memory"));
+    // The tmpfs and each hierarchy are read-only (the default spec's "ro").
+    assertThat(out + r.stderr()).as("%s: %s", id, r).contains("Read-only file system");
+  }
+
+  @Test
+  void cgroupMountWorksInAUserNamespace(TestEnv env) throws IOException {
+    long limit = 48L << 20;
+    Bundle b = limited(env, "userns", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit)).edit(s -> {
+      s.linux.uidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+      s.linux.gidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+    }).editJson(c -> addNamespace(c, "user"));
+    Host.sh("chown", "-R", "100000:100000", b.rootfs().toString()).ok();
+    Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "userns");
+    assertOwnCgroupView(r, "userns", limit);
+    assertNoCgroup(path(env, "userns"));
   }
 
   @Test

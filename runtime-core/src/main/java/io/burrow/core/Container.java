@@ -345,7 +345,9 @@ public final class Container implements AutoCloseable {
       String path = services.cgroups().resolve(defaultCgroupName(), spec.linux.cgroupsPath, systemd);
       services.cgroups().create(path, withDefaultDevices(spec.linux.resources, spec));
       try {
-        Files.writeString(stateDir().resolve(CGROUP_FILE), path);
+        Path file = Files.writeString(stateDir().resolve(CGROUP_FILE), path);
+        // World-readable whatever the umask: a sandbox that runs as another host uid reads it too.
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       } catch (IOException e) {
         services.cgroups().destroy(path);
         throw new ContainerException("cannot record the cgroup of container '" + id() + "': " + e.getMessage(), e);

@@ -566,6 +566,11 @@ public final class FsCgroupManager implements CgroupManager {
   }
 
   @Override
+  public Hierarchies hierarchies(String path) {
+    return layout.get().hierarchies(path);
+  }
+
+  @Override
   public String read(String path, String file) throws IOException {
     CgroupLayout l = layout.get();
     String controller = file.startsWith("cgroup.") ? "" : file.substring(0, file.indexOf('.'));
