@@ -46,8 +46,7 @@ final class FeaturesCommand implements Callable<Integer> {
     seccomp(linux.putObject("seccomp"));
     linux.putObject("apparmor").put("enabled", false);
     linux.putObject("selinux").put("enabled", false);
-    root.putObject("annotations").put("dev.burrow.version", VersionProvider.version())
-        .put("dev.burrow.cgroup.v2.devices", "not enforced (no eBPF device filter yet)");
+    root.putObject("annotations").put("dev.burrow.version", VersionProvider.version());
     System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
     return 0;
   }

@@ -223,6 +223,8 @@ class MainTest {
     assertThat(supported).contains("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
         "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
     assertThat(seccomp.get("operators")).hasSize(7);
+    // Device rules are enforced on v2 too now (eBPF): no annotation says otherwise.
+    assertThat(features.get("annotations").has("dev.burrow.cgroup.v2.devices")).isFalse();
   }
 
   @Test

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code linux.resources} enforced through the container's cgroup, and the commands that work on
- * it (pause, resume, update, events), with real containers. Each test puts its containers under
+ * {@code linux.resources} enforced through the container's cgroup, the commands that work on it
+ * (pause, resume, update, events), and the container's view of it at /sys/fs/cgroup, with real
+ * containers. Each test puts its containers under
  * a cgroup parent of its own ({@code /burrow-it-NNNN}), removed afterwards. The host paths are
  * the v1 ones where the controller is mounted as v1 (this host), the v2 ones otherwise.
  */
@@ -49,7 +50,12 @@ class CgroupTest {
   }
 
   private Bundle limited(TestEnv env, String id, String script, Consumer<ObjectNode> resources) {
-    return env.bundle().shell(script).editJson(c -> {
+    return limited(env.bundle(), env, id, script, resources);
+  }
+
+  /** {@code bundle} with {@code script}, cgroup parent {@link #path} and {@code resources}. */
+  private Bundle limited(Bundle bundle, TestEnv env, String id, String script, Consumer<ObjectNode> resources) {
+    return bundle.shell(script).editJson(c -> {
       ObjectNode linux = (ObjectNode) c.get("linux");
       linux.put("cgroupsPath", path(env, id));
       resources.accept(linux.putObject("resources"));
@@ -142,6 +148,109 @@ class CgroupTest {
     assertNoCgroup(path(env, "ns"));
   }
 
+  /**
+   * What a program in the container sees at /sys/fs/cgroup, as a JVM or Go runtime looks: its
+   * memory limit, its own cgroup.procs, every /proc/self/cgroup line resolved through the
+   * mountinfo root of that hierarchy's mount (skipped: the unified line of a hybrid host, which
+   * runc does not mount either), and writes refused.
+   */
+  private static final String CGROUP_VIEW = String.join("\n",
+      "if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes);"
+          + " else echo limit $(cat /sys/fs/cgroup/memory.max); fi",
+      "procs=$(cat /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/cgroup.procs)",
+      "for p in $procs; do [ $p = $$ ] && echo own-procs-list-the-shell; done",
+      "sed 's/^/cgroup-line /' /proc/self/cgroup",
+      "while IFS=: read id ctrls path; do",
+      "  if [ -z \"$ctrls\" ]; then m=$(awk '$0 ~ / - cgroup2 / { print $4, $5; exit }' /proc/self/mountinfo)",
+      "  else m=$(awk -v c=\"${ctrls%%,*}\" '{ for (i = 1; i <= NF; i++) if ($i == \"-\" && $(i+1) == \"cgroup\") {"
+          + " n = split($(i+3), o, \",\"); for (j = 1; j <= n; j++) if (o[j] == c) { print $4, $5; exit } } }' /proc/self/mountinfo); fi",
+      "  if [ -z \"$m\" ]; then echo unshown \"$id:$ctrls:$path\"; continue; fi",
+      "  root=${m% *}; mnt=${m#* }",
+      "  if [ \"$root\" = / ]; then rel=$path; else rel=${path#$root}; fi",
+      "  if [ -d \"$mnt$rel\" ]; then echo found \"$id:$ctrls\" \"$mnt$rel\"; else echo missing \"$id:$ctrls:$path\" root $root mount $mnt; fi",
+      "done < /proc/self/cgroup",
+      "touch /sys/fs/cgroup/x 2>&1",
+      "echo 1 2>&1 > $(ls /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null | head -1)",
+      "echo done");
+
+  private static void addNamespace(ObjectNode config, String type) {
+    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+    for (JsonNode ns : namespaces) {
+      if (ns.path("type").asText().equals(type)) {
+        return;
+      }
+    }
+    namespaces.addObject().put("type", type);
+  }
+
+  private static void removeNamespace(ObjectNode config, String type) {
+    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+    for (int i = namespaces.size() - 1; i >= 0; i--) {
+      if (namespaces.get(i).path("type").asText().equals(type)) {
+        namespaces.remove(i);
+      }
+    }
+  }
+
+  @Test
+  void cgroupMountShowsTheContainersOwnCgroupReadOnlyWithAndWithoutACgroupNamespace(TestEnv env) throws IOException {
+    long limit = 64L << 20;
+    // Two bundle directories: both containers are made before either runs.
+    Bundle withNs = limited(env.bundle("own"), env, "own", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+        .editJson(c -> addNamespace(c, "cgroup"));
+    // Docker's default on v1: no cgroup namespace, so /proc/self/cgroup names host paths.
+    Bundle withoutNs = limited(env.bundle("ownhost"), env, "ownhost", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
+        .editJson(c -> removeNamespace(c, "cgroup"));
+    for (Bundle b : List.of(withNs, withoutNs)) {
+      String id = b == withNs ? "own" : "ownhost";
+      Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), id);
+      assertOwnCgroupView(r, id, limit);
+      List<String> lines = r.stdout().lines().filter(l -> l.startsWith("cgroup-line ")).toList();
+      if (b == withNs) {
+        assertThat(lines).as("/proc/self/cgroup in a cgroup namespace").isNotEmpty().allMatch(l -> l.endsWith(":/"));
+      } else {
+        assertThat(lines).as("/proc/self/cgroup without a cgroup namespace").isNotEmpty()
+            .allMatch(l -> l.endsWith(path(env, id)));
+      }
+      assertNoCgroup(path(env, id));
+    }
+  }
+
+  /**
+   * {@link #CGROUP_VIEW}'s output: the container's own limit and cgroup.procs, every hierarchy's
+   * line resolved to the hierarchy's mount point itself (the host's tree bound there would
+   * resolve to a directory below it), and writes refused.
+   */
+  private static void assertOwnCgroupView(Burrow.Result r, String id, long limit) {
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    String out = r.stdout();
+    assertThat(out).as("%s: the container's memory limit, not the host root's: %s", id, r).contains("limit " + limit + "\n");
+    assertThat(out).as("%s: cgroup.procs of its own cgroup: %s", id, r).contains("own-procs-list-the-shell");
+    assertThat(out).as("%s: %s", id, r).contains("done").doesNotContain("missing");
+    List<String> found = out.lines().filter(l -> l.startsWith("found ")).toList();
+    assertThat(found).as("%s: %s", id, r).allMatch(l -> l.matches("found \\S+ /sys/fs/cgroup(/[^/]+)?/?"));
+    // One per v1 hierarchy on a v1 host (this one), the single unified line on a v2 host.
+    long v1Lines = read(Path.of("/proc/self/cgroup")).lines().filter(l -> !l.startsWith("0::")).count();
+    assertThat(found).as("%s: every hierarchy resolved inside: %s", id, r).hasSize((int) (v1("memory") ? v1Lines : 1));
+    assertThat(out.lines().filter(l -> l.startsWith("unshown "))).as("%s: only the unified line of a hybrid host", id)
+        .allMatch(l -> l.startsWith("unshown 0::") && v1("memory"));
+    // The tmpfs and each hierarchy are read-only (the default spec's "ro").
+    assertThat(out + r.stderr()).as("%s: %s", id, r).contains("Read-only file system");
+  }
+
+  @Test
+  void cgroupMountWorksInAUserNamespace(TestEnv env) throws IOException {
+    long limit = 48L << 20;
+    Bundle b = limited(env, "userns", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit)).edit(s -> {
+      s.linux.uidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+      s.linux.gidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
+    }).editJson(c -> addNamespace(c, "user"));
+    Host.sh("chown", "-R", "100000:100000", b.rootfs().toString()).ok();
+    Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "userns");
+    assertOwnCgroupView(r, "userns", limit);
+    assertNoCgroup(path(env, "userns"));
+  }
+
   @Test
   void pidsLimitOfTenMakesTheEleventhProcessFail(TestEnv env) throws IOException {
     // The shell is process 1 of 10; nine sleeps fit, the tenth fork (the 11th process) fails, and
@@ -183,6 +292,46 @@ class CgroupTest {
     } catch (IOException e) {
       throw new AssertionError("events --stats printed no JSON: " + r, e);
     }
+  }
+
+  @Test
+  void eventsStreamsStatsEveryIntervalAndAnOomEventPerKill(TestEnv env) throws Exception {
+    long limit = 32L << 20;
+    // A subshell holding 60 MB is OOM-killed every round. It raises its own oom_score_adj (no
+    // privilege needed) so that the killer never picks the small loop, even while a victim is dying.
+    Bundle b = limited(env, "ev", "while :; do (echo 1000 > /proc/self/oom_score_adj;"
+        + " x=$(head -c 60000000 /dev/zero | tr '\\0' a)); sleep 0.3; done",
+        r -> r.putObject("memory").put("limit", limit).put("swap", limit));
+    env.create(b, "ev");
+    env.burrow().run("start", "ev").ok();
+    Path oomControl = file("memory", path(env, "ev"), "memory.oom_control", "memory.events");
+    java.util.concurrent.CompletableFuture<Burrow.Result> events = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> env.burrow().run("events", "--interval", "1s", "ev"));
+    long started = System.nanoTime();
+    // The stream reports kills after its first look: let several happen while it runs.
+    assertThat(Host.eventually(Duration.ofSeconds(60), () -> oomKills(read(oomControl)) >= 4
+        && System.nanoTime() - started > Duration.ofSeconds(8).toNanos()))
+        .as("OOM kills in %s: %s", oomControl, read(oomControl)).isTrue();
+    env.burrow().run("kill", "ev", "KILL").ok();
+    Burrow.Result r = events.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.exitCode()).as("events ends when the container stops: %s", r).isZero();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : r.stdout().split("\n")) {
+      JsonNode e = SpecIo.MAPPER.readTree(line);
+      assertThat(e.path("id").asText()).as(line).isEqualTo("ev");
+      lines.add(e);
+    }
+    assertThat(lines).as("%s", r).filteredOn(e -> e.path("type").asText().equals("oom")).isNotEmpty();
+    List<JsonNode> stats = lines.stream().filter(e -> e.path("type").asText().equals("stats")).toList();
+    assertThat(stats).as("a stats event a second over 8 s: %s", r).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(stats.get(0).path("data").path("memory").path("usage").path("limit").asLong()).isEqualTo(limit);
+    env.burrow().run("delete", "ev").ok();
+    assertNoCgroup(path(env, "ev"));
+  }
+
+  private static long oomKills(String oomControlOrEvents) {
+    return oomControlOrEvents.lines().filter(l -> l.startsWith("oom_kill ")).mapToLong(l -> Long.parseLong(l.substring(9)))
+        .findFirst().orElse(0);
   }
 
   @Test
@@ -272,22 +421,47 @@ class CgroupTest {
     assertThat(env.stateDir("sd")).doesNotExist();
   }
 
+  /** mknod needs CAP_MKNOD, which runc's default spec leaves out; the cgroup must allow it too. */
+  private static void withMknod(ObjectNode config) {
+    ObjectNode caps = (ObjectNode) config.get("process").get("capabilities");
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      ((ArrayNode) caps.get(set)).add("CAP_MKNOD");
+    }
+  }
+
   @Test
-  void deviceRulesDenyWhatTheSpecDoesNotAllowOnV1(TestEnv env) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(v1("devices"), "the v2 eBPF device filter is not built yet");
+  void deviceRulesDenyWhatTheSpecDoesNotAllow(TestEnv env) {
+    // v1's devices.allow/deny where the devices controller is v1 (this host), the eBPF program on v2.
     // runc's defaults come after the spec's deny-all: mknod of anything, and the standard nodes.
     Bundle b = limited(env, "dev", "echo x > /dev/null && echo null-ok; mknod /dev/disk b 8 0 && echo mknod-ok;"
         + " head -c1 /dev/disk; echo read-$?", r -> r.putArray("devices").addObject().put("allow", false).put("access", "rwm"))
-        .editJson(c -> {
-          // mknod needs CAP_MKNOD, which runc's default spec leaves out; the cgroup must allow it too.
-          ObjectNode caps = (ObjectNode) c.get("process").get("capabilities");
-          for (String set : List.of("bounding", "effective", "permitted")) {
-            ((ArrayNode) caps.get(set)).add("CAP_MKNOD");
-          }
-        });
+        .editJson(CgroupTest::withMknod);
     Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "dev");
     assertThat(r.stdout()).as("%s", r).contains("null-ok").contains("mknod-ok").contains("read-1");
     assertThat(r.stderr()).as("%s", r).contains("Operation not permitted");
+  }
+
+  @Test
+  void updateAllowsADeviceAndKeepsTheDefaults(TestEnv env) throws IOException {
+    Bundle b = limited(env, "devupd", "mknod /dev/fz c 10 229 && exec sleep 1000",
+        r -> r.putArray("devices").addObject().put("allow", false).put("access", "rwm")).editJson(CgroupTest::withMknod);
+    env.create(b, "devupd");
+    env.burrow().run("start", "devupd").ok();
+    assertThat(Host.eventually(Duration.ofSeconds(30), () -> env.burrow().run("exec", "devupd", "test", "-c", "/dev/fz")
+        .exitCode() == 0)).as("the container made /dev/fz").isTrue();
+    String open = ": < /dev/fz && echo opened";
+    Burrow.Result before = env.burrow().run("exec", "devupd", "sh", "-c", open);
+    assertThat(before.stdout()).as("%s", before).doesNotContain("opened");
+    assertThat(before.stderr()).as("%s", before).contains("Operation not permitted");
+    Path resources = env.dir("devres").resolve("r.json");
+    Files.writeString(resources, "{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"rw\"}]}");
+    env.burrow().run("update", "--resources", resources.toString(), "devupd").ok();
+    Burrow.Result after = env.burrow().run("exec", "devupd", "sh", "-c", open + "; echo x > /dev/null && echo null-ok");
+    // An update's device rules are a whole list, as at create: runc's defaults (/dev/null) stay allowed.
+    assertThat(after.stdout()).as("%s", after).contains("opened").contains("null-ok");
+    String p = path(env, "devupd");
+    env.burrow().run("delete", "--force", "devupd").ok();
+    assertNoCgroup(p);
   }
 
   @Test

@@ -320,8 +320,6 @@ class ContainerTest {
           new Linux.Namespace("ipc", null), new Linux.Namespace("network", null), new Linux.Namespace("user", null)));
       s.linux.uidMappings = new ArrayList<>(List.of(new IdMapping(0, 100000, 65536)));
       s.linux.gidMappings = new ArrayList<>(List.of(new IdMapping(0, 100000, 65536)));
-      // A cgroup mount needs a cgroup namespace under a user namespace; not what this test is about.
-      s.mounts.removeIf(m -> "cgroup".equals(m.type) || "cgroup2".equals(m.type));
     }).shell("echo uid $(id -u); echo gid $(id -g); echo uidmap $(cat /proc/self/uid_map); "
         + "echo gidmap $(cat /proc/self/gid_map); touch /data/owned && mkdir /data/dir && echo wrote yes");
     String out = runIn(env, b, "user1");

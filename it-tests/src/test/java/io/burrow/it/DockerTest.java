@@ -383,6 +383,23 @@ class DockerTest {
 
   @ParameterizedTest
   @MethodSource("runtimes")
+  void containerReadsItsOwnMemoryLimitFromItsCgroupMount(String runtime) {
+    // What a JVM, Go or Node runtime reads to size itself: the container's limit, not the host root's,
+    // with docker's default (no cgroup namespace on v1) and with a private cgroup namespace.
+    for (String cgroupns : List.of("host", "private")) {
+      DockerEngine.Result r = docker.docker("run", "--rm", "--runtime", runtime, "--memory", "64m", "--cgroupns", cgroupns, IMG,
+          "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes");
+      assertThat(r.exitCode()).as("%s\n%s", r.commandLine(), r.outputs()).isZero();
+      assertThat(r.stdout().trim()).as("%s\n%s", r.commandLine(), r.outputs()).isEqualTo(Long.toString(64L << 20));
+    }
+    // docker's cgroup mount is ro: the container cannot raise its own limit.
+    DockerEngine.Result w = docker.docker("run", "--rm", "--runtime", runtime, "--memory", "64m", IMG, "sh", "-c",
+        "echo 1073741824 > /sys/fs/cgroup/memory/memory.limit_in_bytes || echo refused");
+    assertThat(w.stdout() + w.stderr()).as("%s\n%s", w.commandLine(), w.outputs()).contains("refused").contains("Read-only file system");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
   void pidsLimitMakesForksFail(String runtime) throws Exception {
     String n = name("pids", runtime);
     String id = runDetached(runtime, n, "--pids-limit", "10", IMG, "sleep", "1000");

@@ -155,10 +155,15 @@ public final class TestEnv {
     if (!Host.cmdline(pidFilePid).contains(" boot ")) {
       return pidFilePid;
     }
-    List<Long> children = Host.allPids().stream()
-        .filter(p -> Host.ppid(p).orElse(-1L) == pidFilePid && Host.alive(p)).toList();
-    assertThat(children).as("children of the sandbox %d named by the pid file", pidFilePid).hasSize(1);
-    return children.get(0);
+    // A scan of /proc races processes coming and going (on a loaded machine, the sandbox's exec
+    // helper may still be there): take the answer once it is one child.
+    List<List<Long>> seen = new ArrayList<>();
+    Host.eventually(Duration.ofSeconds(10), () -> {
+      seen.add(0, Host.allPids().stream().filter(p -> Host.ppid(p).orElse(-1L) == pidFilePid && Host.alive(p)).toList());
+      return seen.get(0).size() == 1;
+    });
+    assertThat(seen.get(0)).as("children of the sandbox %d named by the pid file", pidFilePid).hasSize(1);
+    return seen.get(0).get(0);
   }
 
   static long readPidFile(Path pidFile, Burrow.Result r) {

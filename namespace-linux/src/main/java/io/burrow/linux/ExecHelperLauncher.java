@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class ExecHelperLauncher implements NamespaceLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ExecHelperLauncher.class);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration DEATH_GRACE = Duration.ofSeconds(1);
 
   private final Provider<ExecHelper> helper;
   private final IdMapper idMapper;
@@ -79,8 +78,14 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
       while (true) {
         String line = sync.readLine(STEP_TIMEOUT, "get ready");
         if (line == null) {
-          throw new LaunchException(what + ": the exec helper exited before the init was ready"
-              + (helperReaped ? "" : " (" + describeExit(reap(helperPid)) + ")"));
+          if (!helperReaped) {
+            throw new LaunchException(what + ": the exec helper exited before the init was ready ("
+                + describeExit(reap(helperPid)) + ")");
+          }
+          // The forked init is our child (CLONE_PARENT): say how it ended.
+          int status = reap(initPid);
+          initPid = 0;
+          throw new LaunchException(what + ": the init exited before it was ready (" + describeExit(status) + ")");
         } else if (line.startsWith("MAP ")) {
           idMapper.writeMappings(Integer.parseInt(line.substring(4)), request.uidMappings(), request.gidMappings());
           sync.writeLine("GO");
@@ -157,6 +162,9 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
       long sleep = 1;
       byte[] one = new byte[1];
       while (true) {
+        // Look at the init before the fifo: it writes its byte before it can exit, so an init
+        // already gone whose byte is not there now never passed the gate. No grace period needed.
+        boolean alive = processes.isAlive(init);
         int n = Native.posix().read(fd, one, 1);
         if (n == 1) {
           return;
@@ -164,10 +172,7 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
         if (n < 0 && Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR) {
           throw new IOException(Native.error("read start fifo " + gate));
         }
-        // A program that exits at once may be gone before we read its byte; and an init seen dead
-        // can still be on its way through the gate (CI once saw the program run after that
-        // verdict): the byte gets a short grace period before the init is called dead.
-        if (!processes.isAlive(init) && !byteWithin(fd, one, DEATH_GRACE)) {
+        if (!alive) {
           throw new IOException("the container init (pid " + init.pid() + ") died before it could start");
         }
         if (System.nanoTime() > deadline) {
@@ -180,18 +185,6 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
     } finally {
       Native.libc().close(fd);
     }
-  }
-
-  /** Whether the fifo yields its byte within {@code grace}, polling. */
-  private static boolean byteWithin(int fd, byte[] one, Duration grace) {
-    long deadline = System.nanoTime() + grace.toNanos();
-    do {
-      if (Native.posix().read(fd, one, 1) == 1) {
-        return true;
-      }
-      sleepQuietly(5);
-    } while (System.nanoTime() < deadline);
-    return Native.posix().read(fd, one, 1) == 1;
   }
 
   private static int reap(int pid) {

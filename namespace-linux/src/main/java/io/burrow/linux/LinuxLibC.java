@@ -7,7 +7,8 @@ import jnr.ffi.types.ssize_t;
 
 /**
  * jnr-ffi bindings for the libc calls jnr-posix lacks: mounts and namespaces, process spawning
- * with exact fd control, poll, and AF_UNIX sockets with fd passing (see {@link UnixSockets}). Obtain the instance from {@link Native#libc()}. Thread-safe:
+ * with exact fd control, poll, AF_UNIX sockets with fd passing (see {@link UnixSockets}), and the
+ * raw syscalls glibc does not wrap. Obtain the instance from {@link Native#libc()}. Thread-safe:
  * these are plain C calls; errno is read with {@link Native#errno()} right after a failing call.
  */
 public interface LinuxLibC {
@@ -29,6 +30,9 @@ public interface LinuxLibC {
 
   /** syscall(2) for seccomp(operation, flags, args): probing which filter flags the kernel knows. */
   long syscall(long number, int operation, long flags, Pointer args);
+
+  /** syscall(2) for bpf(cmd, union bpf_attr *, size): glibc has no wrapper (see io.burrow.linux.cgroup.CgroupBpf). */
+  long syscall(long number, long cmd, Pointer attr, long size);
 
   int socketpair(int domain, int type, int protocol, @Out int[] fds);
 

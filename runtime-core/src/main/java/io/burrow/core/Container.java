@@ -388,9 +388,11 @@ public final class Container implements AutoCloseable {
     }
     try {
       String path = services.cgroups().resolve(defaultCgroupName(), spec.linux.cgroupsPath, systemd);
-      services.cgroups().create(path, withDefaultDevices(spec));
+      services.cgroups().create(path, withDefaultDevices(spec.linux.resources, spec));
       try {
-        Files.writeString(stateDir().resolve(CGROUP_FILE), path);
+        Path file = Files.writeString(stateDir().resolve(CGROUP_FILE), path);
+        // World-readable whatever the umask: a sandbox that runs as another host uid reads it too.
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       } catch (IOException e) {
         services.cgroups().destroy(path);
         throw new ContainerException("cannot record the cgroup of container '" + id() + "': " + e.getMessage(), e);
@@ -405,10 +407,11 @@ public final class Container implements AutoCloseable {
    * runc's device rules: the spec's {@code linux.resources.devices}, then runc's AllowedDevices
    * (mknod of any node; null, zero, full, random, urandom, tty, ptmx, pts, tun), then every
    * {@code linux.devices} node; without these a deny-all rule list would forbid the init's own
-   * mknod of /dev/null. Only when the spec has device rules at all.
+   * mknod of /dev/null. Only when {@code resources} has device rules at all. The same list serves
+   * v1's devices.allow/deny and v2's eBPF program; {@link #update} appends it too, since on v2 an
+   * update's rules replace the whole program.
    */
-  static JsonNode withDefaultDevices(Spec spec) {
-    JsonNode resources = spec.linux.resources;
+  static JsonNode withDefaultDevices(JsonNode resources, Spec spec) {
     if (resources == null || !resources.isObject() || !resources.path("devices").isArray()) {
       return resources;
     }
@@ -506,8 +509,13 @@ public final class Container implements AutoCloseable {
     if (status == Status.STOPPED) {
       throw new ContainerException("cannot update container '" + id() + "': container not running (it is stopped)");
     }
+    String path = requireCgroup("update");
+    if (resources != null && resources.path("devices").isArray()) {
+      // Device rules are a whole list, as at create: the update's, then runc's defaults and linux.devices.
+      resources = withDefaultDevices(resources, loadSpec());
+    }
     try {
-      services.cgroups().update(requireCgroup("update"), resources);
+      services.cgroups().update(path, resources);
     } catch (CgroupException e) {
       throw new ContainerException("cannot update container '" + id() + "': " + e.getMessage(), e);
     }

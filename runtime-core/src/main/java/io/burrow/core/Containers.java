@@ -3,6 +3,7 @@ package io.burrow.core;
 import io.burrow.api.launch.InitPlan;
 import io.burrow.api.spec.IdMapping;
 import io.burrow.api.spec.Spec;
+import io.burrow.api.spi.CgroupManager.Hierarchies;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.IoFile;
@@ -230,12 +231,30 @@ public final class Containers {
       throws IOException, ContainerException, LaunchException {
     Spec spec = bundle.spec();
     MountSources sources = fileAccess.mountSources(context, ioFiles);
-    InitPlan plan = InitPlanner.plan(bundle, sources, context.stateDir(), startGate, sandboxed, seccomp);
+    InitPlan plan = InitPlanner.plan(bundle, sources, context.stateDir(), startGate, sandboxed, seccomp,
+        cgroupHierarchies(services, context.stateDir()));
     // In a sandbox the io files belong to the file access, which serves them; the init gets none.
     return services.launcher().launch(new LaunchRequest("container init", plan, nullToEmpty(spec.linux.uidMappings),
         nullToEmpty(spec.linux.gidMappings), sandboxed ? List.of() : ioFiles.files(), console,
         SeccompAgent.listener(seccomp, context.containerId(), "creating", bundle.dir(), spec.annotations))
         .withPlacement(placement));
+  }
+
+  /**
+   * Where the container's cgroup is in each hierarchy, for its cgroup mount: the path {@code create}
+   * recorded in the state directory before it launched anything (so a sandbox finds it there too),
+   * as the cgroup manager lays it out; {@link Hierarchies#NONE} for a container without a cgroup.
+   */
+  static Hierarchies cgroupHierarchies(RuntimeServices services, Path stateDir) throws IOException {
+    Path file = stateDir.resolve(Container.CGROUP_FILE);
+    if (!Files.exists(file)) {
+      return Hierarchies.NONE;
+    }
+    try {
+      return services.cgroups().hierarchies(Files.readString(file).trim());
+    } catch (IOException e) {
+      throw new IOException("cannot read the container's cgroup path from " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** The container's compiled {@code linux.seccomp}, if it has one. */

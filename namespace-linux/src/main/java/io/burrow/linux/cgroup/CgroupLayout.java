@@ -1,5 +1,7 @@
 package io.burrow.linux.cgroup;
 
+import io.burrow.api.spi.CgroupManager.Hierarchies;
+import io.burrow.api.spi.CgroupManager.V1Hierarchy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Where the cgroup hierarchies are mounted, read from {@code /proc/self/mountinfo}: each v1
@@ -99,6 +103,31 @@ public record CgroupLayout(Map<String, Path> v1, Optional<Path> unified, Set<Str
       mount = unified.orElseThrow(() -> new IllegalStateException("no hierarchy holds " + controller));
     }
     return under(mount, path);
+  }
+
+  /**
+   * Where cgroup {@code path} is in each hierarchy, as a container's cgroup mount shows it: in v1
+   * mode each v1 hierarchy (one per mount point, named by the mount point's base name as runc
+   * names it, with the controllers this layout found there as its mount data), and the unified
+   * directory when there is a unified hierarchy.
+   */
+  public Hierarchies hierarchies(String path) {
+    List<V1Hierarchy> hierarchies = new ArrayList<>();
+    if (v1Mode()) {
+      Map<Path, Set<String>> controllers = new LinkedHashMap<>();
+      v1.forEach((controller, mount) -> controllers.computeIfAbsent(mount, m -> new TreeSet<>()).add(controller));
+      // By name, as a directory listing shows them; two mount points with one base name keep the first.
+      Map<String, V1Hierarchy> byName = new TreeMap<>();
+      controllers.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+        Path name = e.getKey().getFileName();
+        if (name != null) {
+          byName.putIfAbsent(name.toString(), new V1Hierarchy(name.toString(), String.join(",", e.getValue()),
+              under(e.getKey(), path).toString()));
+        }
+      });
+      hierarchies.addAll(byName.values());
+    }
+    return new Hierarchies(hierarchies, unified.map(u -> under(u, path).toString()));
   }
 
   static Path under(Path mount, String path) {

@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -28,7 +29,10 @@ import java.util.function.Supplier;
  * from the root of each hierarchy, not from the runtime's own cgroup as runc does for relative
  * paths: on a v1 host each hierarchy has its own "own cgroup", and under v2 the runtime's own
  * cgroup usually holds processes, where v2's no-internal-process rule forbids controllers.
- * Thread-safe (stateless past the layout).
+ * Device rules go to v1's devices.allow/deny where a v1 devices hierarchy is mounted (hybrid hosts
+ * too, as runc); otherwise they become an eBPF device program attached to the cgroup2 directory
+ * ({@link DeviceFilter}, {@link CgroupBpf}), which {@link #update} replaces. Thread-safe
+ * (stateless past the layout).
  */
 public final class FsCgroupManager implements CgroupManager {
   private static final long FREEZE_TIMEOUT_NANOS = 10_000_000_000L;
@@ -140,6 +144,7 @@ public final class FsCgroupManager implements CgroupManager {
   public void create(String path, JsonNode resources) throws CgroupException {
     CgroupLayout l = layout.get();
     List<Write> writes = ResourceMapping.writes(resources, l::version);
+    Optional<DeviceFilter.Program> devices = ResourceMapping.deviceProgram(resources, l::version);
     List<Path> created = new ArrayList<>();
     boolean done = false;
     try {
@@ -147,6 +152,9 @@ public final class FsCgroupManager implements CgroupManager {
         makeCgroup(l, dir, created);
       }
       apply(l, path, writes);
+      if (devices.isPresent()) {
+        CgroupBpf.installDeviceFilter(l.directory("", path), devices.get());
+      }
       done = true;
     } finally {
       if (!done) {
@@ -222,12 +230,17 @@ public final class FsCgroupManager implements CgroupManager {
   public void update(String path, JsonNode resources) throws CgroupException {
     CgroupLayout l = layout.get();
     List<Write> writes = ResourceMapping.writes(resources, l::version);
+    Optional<DeviceFilter.Program> devices = ResourceMapping.deviceProgram(resources, l::version);
     for (Path dir : l.directories(path)) {
       if (!Files.isDirectory(dir)) {
         throw new CgroupException("cgroup " + dir + " does not exist");
       }
     }
     apply(l, path, writes);
+    if (devices.isPresent()) {
+      // The new program is attached before the old one is detached: no moment without a filter.
+      CgroupBpf.installDeviceFilter(l.directory("", path), devices.get());
+    }
   }
 
   private static void apply(CgroupLayout l, String path, List<Write> writes) throws CgroupException {
@@ -550,6 +563,11 @@ public final class FsCgroupManager implements CgroupManager {
   public List<String> versions() {
     CgroupLayout l = layout.get();
     return l.v1Mode() ? List.of("v1") : l.unified().isPresent() ? List.of("v2") : List.of();
+  }
+
+  @Override
+  public Hierarchies hierarchies(String path) {
+    return layout.get().hierarchies(path);
   }
 
   @Override

@@ -6,13 +6,16 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 
 /**
  * Turns {@code linux.resources} into the controller files runc's fs (v1) and fs2 (v2) managers
  * write, with runc's conversions (shares to cpu.weight, blkio weight to io.weight, memory+swap to
  * v2's swap-only limit) and runc's "0 means unset" for the fields whose Go zero value is unset.
- * Pure: it writes nothing, so the mapping is unit-tested against no cgroupfs. Stateless.
+ * Device rules become v1 devices.allow/deny writes, or on cgroup v2 an eBPF program
+ * ({@link #deviceProgram}, {@link DeviceFilter}). Pure: it writes nothing, so the mapping is
+ * unit-tested against no cgroupfs. Stateless.
  */
 public final class ResourceMapping {
   /** One write: {@code value} into {@code file} of {@code controller}'s hierarchy; {@code field} is the spec field it comes from. */
@@ -40,7 +43,7 @@ public final class ResourceMapping {
     hugepages(resources.get("hugepageLimits"), version.applyAsInt("hugetlb"), out);
     network(resources.get("network"), version, out);
     rdma(resources.get("rdma"), version.applyAsInt("rdma"), out);
-    devices(resources.get("devices"), version.applyAsInt("devices"), out);
+    devices(resources.get("devices"), version, out);
     unified(resources.get("unified"), version, out);
     return out;
   }
@@ -352,14 +355,48 @@ public final class ResourceMapping {
     }
   }
 
-  private static void devices(JsonNode d, int v, List<Write> out) throws CgroupException {
-    if (absent(d)) {
+  private static void devices(JsonNode d, ToIntFunction<String> version, List<Write> out) throws CgroupException {
+    List<DeviceRule> rules = deviceRules(d);
+    if (rules == null) {
       return;
     }
-    List<Write> rules = new ArrayList<>();
+    if (version.applyAsInt("devices") == 1) {
+      for (DeviceRule r : rules) {
+        out.add(new Write("devices", r.allow() ? "devices.allow" : "devices.deny", r.line(), r.field()));
+      }
+    } else if (version.applyAsInt("") != 2) {
+      throw new CgroupException("linux.resources.devices: this host has neither the v1 devices controller nor cgroup v2");
+    }
+    // Otherwise cgroup v2, which has no devices files: deviceProgram compiles the rules.
+  }
+
+  /**
+   * The device program for {@code resources}' {@code devices} when the host enforces device rules
+   * with eBPF (cgroup v2 with no v1 devices hierarchy: runc's hybrid mode uses v1's files); empty
+   * when there are no rules or v1 takes them. Compiled here so that bad input fails before the
+   * first mkdir.
+   */
+  public static Optional<DeviceFilter.Program> deviceProgram(JsonNode resources, ToIntFunction<String> version)
+      throws CgroupException {
+    if (resources == null || !resources.isObject() || version.applyAsInt("devices") == 1 || version.applyAsInt("") != 2) {
+      return Optional.empty();
+    }
+    List<DeviceRule> rules = deviceRules(resources.get("devices"));
+    return rules == null ? Optional.empty() : Optional.of(DeviceFilter.compile(rules));
+  }
+
+  /** {@code linux.resources.devices} checked, in order; null when absent. */
+  static List<DeviceRule> deviceRules(JsonNode d) throws CgroupException {
+    if (absent(d)) {
+      return null;
+    }
+    List<DeviceRule> rules = new ArrayList<>();
     int i = 0;
     for (JsonNode rule : array(d, "linux.resources.devices")) {
       String field = "linux.resources.devices[" + i++ + "]";
+      if (!rule.isObject()) {
+        throw new CgroupException(field + ": must be an object");
+      }
       if (!rule.has("allow") || !rule.get("allow").isBoolean()) {
         throw new CgroupException(field + ".allow: must be true or false");
       }
@@ -370,18 +407,22 @@ public final class ResourceMapping {
       }
       Long major = optLong(rule, "major", field + ".major", -1);
       Long minor = optLong(rule, "minor", field + ".minor", -1);
+      checkDeviceNumber(major, field + ".major");
+      checkDeviceNumber(minor, field + ".minor");
       String access = optString(rule, "access", field + ".access");
       access = access == null || access.isEmpty() ? "rwm" : access;
       if (!access.matches("[rwm]{1,3}")) {
         throw new CgroupException(field + ".access: '" + access + "' is not made of r, w and m");
       }
-      String line = type + " " + (major == null || major == -1 ? "*" : major) + ":" + (minor == null || minor == -1 ? "*" : minor)
-          + " " + access;
-      rules.add(new Write("devices", rule.get("allow").asBoolean() ? "devices.allow" : "devices.deny", line, field));
+      rules.add(new DeviceRule(rule.get("allow").asBoolean(), type.charAt(0), major == null ? DeviceRule.ANY : major,
+          minor == null ? DeviceRule.ANY : minor, access, field));
     }
-    // v2 needs an eBPF device program, which burrow does not build yet: the rules are checked only.
-    if (v == 1) {
-      out.addAll(rules);
+    return rules;
+  }
+
+  private static void checkDeviceNumber(Long n, String field) throws CgroupException {
+    if (n != null && n > DeviceRule.MAX_NUMBER) {
+      throw new CgroupException(field + ": " + n + " is above " + DeviceRule.MAX_NUMBER + ", the largest device number");
     }
   }
 

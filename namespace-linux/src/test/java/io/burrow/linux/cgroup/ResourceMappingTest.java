@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
-/** {@code linux.resources} to controller files, for v1 and v2, with runc's conversions. */
+/** {@code linux.resources} to controller files (and v2's device program), for v1 and v2, with runc's conversions. */
 class ResourceMappingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ToIntFunction<String> V1 = c -> Set.of("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
@@ -94,13 +94,25 @@ class ResourceMappingTest {
   }
 
   @Test
-  void devicesAreWrittenInOrderOnV1AndCheckedOnV2() throws Exception {
+  void devicesAreWrittenInOrderOnV1AndAProgramOnV2() throws Exception {
     String d = "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
         + "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rw\"}]}";
     assertThat(lines(d, V1)).containsExactly("devices/devices.deny=a *:* rwm", "devices/devices.allow=c 1:3 rwm",
         "devices/devices.allow=c 136:* rw");
+    assertThat(ResourceMapping.deviceProgram(JSON.readTree(d), V1)).isEmpty();
+    // v2 has no devices files: the rules become the eBPF program (its decisions: DeviceFilterTest).
     assertThat(lines(d, V2)).isEmpty();
+    assertThat(ResourceMapping.deviceProgram(JSON.readTree(d), V2)).get().extracting(DeviceFilter.Program::rules).isEqualTo(3);
+    // Hybrid, as this host: the v1 devices controller takes them, as in runc's hybrid mode.
+    ToIntFunction<String> hybrid = c -> c.isEmpty() ? 2 : V1.applyAsInt(c);
+    assertThat(lines(d, hybrid)).hasSize(3);
+    assertThat(ResourceMapping.deviceProgram(JSON.readTree(d), hybrid)).isEmpty();
+    assertThat(ResourceMapping.deviceProgram(JSON.readTree("{\"memory\":{}}"), V2)).isEmpty();
+    assertThat(error(d, c -> 0)).contains("linux.resources.devices").contains("neither");
     assertThat(error("{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", V2)).contains("linux.resources.devices[0].type");
+    assertThat(error("{\"devices\":[{\"allow\":true,\"minor\":4294967296}]}", V1)).contains("linux.resources.devices[0].minor")
+        .contains("4294967295");
+    assertThat(error("{\"devices\":[7]}", V2)).contains("linux.resources.devices[0]: must be an object");
   }
 
   @Test

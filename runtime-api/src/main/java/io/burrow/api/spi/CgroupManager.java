@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The container's cgroups, as runc's {@code cgroups.Manager}: one cgroup per container, in every
@@ -63,6 +64,40 @@ public interface CgroupManager {
 
   /** The cgroup versions in use: "v1" (with the unified hierarchy for tracking, if mounted) or "v2". */
   List<String> versions();
+
+  /**
+   * One v1 hierarchy as a container's {@code cgroup} mount shows it (runc's mountCgroupV1).
+   *
+   * @param name the base name of the hierarchy's mount point on the host ({@code cpu,cpuacct},
+   *     {@code memory}, {@code systemd}): the directory it gets in the container
+   * @param options the hierarchy's controllers as mount(2) data, for a fresh mount of it in the
+   *     container's cgroup namespace ({@code cpu,cpuacct}, {@code name=systemd})
+   * @param directory the host directory of the container's cgroup in this hierarchy
+   */
+  record V1Hierarchy(String name, String options, String directory) {}
+
+  /**
+   * Where a container's cgroup is in each hierarchy: what a cgroup file system mounted in the
+   * container shows. Immutable.
+   *
+   * @param v1 every v1 hierarchy, ordered by name, when the host is used in v1 mode (legacy or
+   *     hybrid); empty on a pure v2 host
+   * @param unified the cgroup's directory in the unified (v2) hierarchy, if the host mounts one
+   */
+  record Hierarchies(List<V1Hierarchy> v1, Optional<String> unified) {
+    /** A container without a cgroup, or a host without cgroup file systems: nothing to show. */
+    public static final Hierarchies NONE = new Hierarchies(List.of(), Optional.empty());
+
+    public Hierarchies {
+      v1 = List.copyOf(v1);
+    }
+  }
+
+  /**
+   * Where the cgroup {@code path} (as {@link #resolve} returned it) is in every hierarchy, for the
+   * container's cgroup mount. Reads and creates nothing but the host's layout.
+   */
+  Hierarchies hierarchies(String path);
 
   /** Reads a controller file of the cgroup, for tests and {@code events}; null when absent. */
   String read(String path, String file) throws IOException;

@@ -14,6 +14,7 @@ import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spec.Process;
 import io.burrow.api.spec.Spec;
+import io.burrow.api.spi.CgroupManager.Hierarchies;
 import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.SeccompProgram;
@@ -62,9 +63,11 @@ public final class InitPlanner {
    *     which has joined the spec's namespaces and user namespace already; the init then dies
    *     with the sandbox
    * @param seccomp the container's compiled {@code linux.seccomp}, installed last (see {@link #seccomp})
+   * @param cgroup where the container's cgroup is in each hierarchy ({@link Hierarchies#NONE} when it
+   *     has none): what a {@code cgroup} mount of the spec shows ({@link CgroupMount})
    */
   public static InitPlan plan(Bundle bundle, MountSources sources, Path stateDir, Path startGate, boolean sandboxed,
-      Optional<SeccompProgram> seccomp) throws ContainerException {
+      Optional<SeccompProgram> seccomp, Hierarchies cgroup) throws ContainerException {
     Spec spec = bundle.spec();
     InitPlan.Builder plan = InitPlan.builder();
     if (!sandboxed) {
@@ -92,9 +95,11 @@ public final class InitPlanner {
     // that root under the state directory, so that delete can detach it all at once.
     boolean mountNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.MOUNT.specName().equals(ns.type));
     String root = mountNs ? sources.root() : stateDir.resolve(FileAccessContext.SHARED_NAMESPACE_ROOT).toString();
+    // As runc: a cgroup namespace of the spec's, new or joined, gets fresh cgroup mounts.
+    boolean inCgroupNs = specNamespaces(spec).stream().anyMatch(ns -> NamespaceType.CGROUP.specName().equals(ns.type));
     boolean devMounted;
     try {
-      devMounted = rootfs(bundle, sources, root, mountNs, userNs, plan);
+      devMounted = rootfs(bundle, sources, root, mountNs, userNs, cgroup, inCgroupNs, plan);
     } catch (IOException e) {
       throw new ContainerException("cannot plan the root filesystem of " + bundle.rootfs() + ": " + e.getMessage(), e);
     }
@@ -203,7 +208,7 @@ public final class InitPlanner {
    * @return whether the spec mounts a /dev of its own, which the plan then fills with devices
    */
   private static boolean rootfs(Bundle bundle, MountSources sources, String root, boolean mountNs, boolean userNs,
-      InitPlan.Builder plan) throws IOException, ContainerException {
+      Hierarchies cgroup, boolean cgroupNs, InitPlan.Builder plan) throws IOException, ContainerException {
     Spec spec = bundle.spec();
     if (mountNs) {
       long propagation = propagation(spec.linux.rootfsPropagation);
@@ -226,8 +231,8 @@ public final class InitPlanner {
         String source = sources.binds().getOrDefault(m, hostSource.toString());
         bind(plan, source, dest, opts, Files.isDirectory(hostSource));
       } else if ("cgroup".equals(m.type) || "cgroup2".equals(m.type)) {
-        // The container sees the host's cgroup tree read-only rather than a fresh hierarchy.
-        bind(plan, "/sys/fs/cgroup", dest, MountOptions.parse(List.of("rbind", "ro", "nosuid", "nodev", "noexec")), true);
+        // The container's own cgroup, as runc mounts it, never the host's tree.
+        CgroupMount.plan(plan, m, dest, cgroup, cgroupNs);
       } else {
         plan.op(Opcode.MKDIRS, dest, "493");
         plan.mount(m.source, dest, m.type, opts.flags() & ~MS_REC, opts.data());
@@ -244,7 +249,8 @@ public final class InitPlanner {
     return devMounted;
   }
 
-  private static void bind(InitPlan.Builder plan, String source, String dest, MountOptions opts, boolean directory) {
+  /** A bind mount of {@code source} with {@code opts}: the bind, a remount for its flags, then its propagation. */
+  static void bind(InitPlan.Builder plan, String source, String dest, MountOptions opts, boolean directory) {
     plan.op(directory ? Opcode.MKDIRS : Opcode.MKFILE, directory ? new String[] {dest, "493"} : new String[] {dest});
     plan.mount(source, dest, "", MS_BIND | (opts.flags() & MS_REC), "");
     if (opts.needsRemount()) {

@@ -43,6 +43,8 @@ import io.burrow.api.launch.Opcode;
 import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
+import io.burrow.api.spi.CgroupManager.Hierarchies;
+import io.burrow.api.spi.CgroupManager.V1Hierarchy;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.SeccompProgram;
 import io.burrow.core.ContainerException;
@@ -67,7 +69,8 @@ import org.junit.jupiter.api.io.TempDir;
  * after), the rootfs bind and spec mounts with their flags and data, bind remounts, devices
  * (mknod without a user namespace, bind with one), the start fifo opened before pivot_root,
  * sysctls, masked and read-only paths, a read-only root, capability masks, the credential order,
- * and that EXEC comes last. Unknown capabilities and rlimits are errors naming the field.
+ * and that EXEC comes last. The cgroup mount shows the container's own cgroup as runc mounts it:
+ * binds or fresh mounts per v1 hierarchy on a tmpfs, cgroup2 on a v2 host, nothing without a cgroup. Unknown capabilities and rlimits are errors naming the field.
  */
 class InitPlannerTest {
   private static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32;
@@ -133,12 +136,17 @@ class InitPlannerTest {
 
   private InitPlan plan(Spec spec, SeccompProgram seccomp) throws ContainerException {
     return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), new IdentityHashMap<>()),
-        stateDir, gate, false, java.util.Optional.of(seccomp));
+        stateDir, gate, false, java.util.Optional.of(seccomp), Hierarchies.NONE);
   }
 
   private InitPlan plan(Spec spec, Map<Mount, String> binds) throws ContainerException {
     return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), binds), stateDir, gate, false,
-        java.util.Optional.empty());
+        java.util.Optional.empty(), Hierarchies.NONE);
+  }
+
+  private InitPlan plan(Spec spec, Hierarchies cgroup) throws ContainerException {
+    return InitPlanner.plan(new Bundle(bundleDir, spec, rootfs), new MountSources(rootfs.toString(), new IdentityHashMap<>()),
+        stateDir, gate, false, java.util.Optional.empty(), cgroup);
   }
 
   private static Op op(Opcode opcode, Object... args) {
@@ -245,11 +253,139 @@ class InitPlannerTest {
     // Spec order, after the root bind; each mount point made first.
     assertThat(List.of(rootBind, proc, dev, pts, sys, shm)).isSorted();
     assertThat(plan.ops().get(dev - 1)).isEqualTo(op(MKDIRS, r("/dev"), 493));
+  }
 
-    // cgroup: the host's tree bound read-only, with a remount for the flags.
-    int cg = index(plan, mount("/sys/fs/cgroup", r("/sys/fs/cgroup"), "", MS_BIND | MS_REC, ""));
-    assertThat(plan.ops().get(cg + 1)).isEqualTo(mount("", r("/sys/fs/cgroup"), "",
-        MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
+  // --- the cgroup mount: the container's own cgroup, as runc mounts it ---
+
+  /** This host's kind: v1 hierarchies (one comounted, one named) and the unified one beside them. */
+  private static Hierarchies hybrid(String path) {
+    return new Hierarchies(List.of(
+        new V1Hierarchy("cpu,cpuacct", "cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct" + path),
+        new V1Hierarchy("memory", "memory", "/sys/fs/cgroup/memory" + path),
+        new V1Hierarchy("systemd", "name=systemd", "/sys/fs/cgroup/systemd" + path)),
+        java.util.Optional.of("/sys/fs/cgroup/unified" + path));
+  }
+
+  private static final String CGROUP_MOUNT = "\"mounts\": [{\"destination\": \"/sys/fs/cgroup\", \"type\": \"%s\","
+      + " \"source\": \"cgroup\", \"options\": [%s]}]";
+
+  /** The ops from the cgroup mount's MKDIRS up to the last op on a path under it. */
+  private List<Op> cgroupOps(InitPlan plan) {
+    String dest = r("/sys/fs/cgroup");
+    int from = index(plan, op(MKDIRS, dest, 493));
+    int to = from;
+    for (int i = from; i < plan.ops().size(); i++) {
+      if (plan.ops().get(i).args().stream().anyMatch(a -> a.equals(dest) || a.startsWith(dest + "/"))) {
+        to = i;
+      }
+    }
+    return plan.ops().subList(from, to + 1);
+  }
+
+  @Test
+  void dockerSpecCgroupMountOnAV1HostBindsTheContainersOwnDirectoryOfEachHierarchyReadOnly() throws Exception {
+    // Docker on v1 gives no cgroup namespace: binds, with the mount's ro,nosuid,noexec,nodev.
+    String path = "/docker/e41b84efdc3e3953e1d7afbb003b370ed7b9ab790ab0bada1310486480903343";
+    InitPlan plan = plan(dockerSpec(), hybrid(path));
+    String dest = r("/sys/fs/cgroup");
+    long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    assertThat(cgroupOps(plan)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("tmpfs", dest, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
+        op(MKDIRS, dest + "/cpu,cpuacct", 493),
+        mount("/sys/fs/cgroup/cpu,cpuacct" + path, dest + "/cpu,cpuacct", "", MS_BIND | MS_REC, ""),
+        mount("", dest + "/cpu,cpuacct", "", MS_REMOUNT | MS_BIND | flags, ""),
+        op(MKDIRS, dest + "/memory", 493),
+        mount("/sys/fs/cgroup/memory" + path, dest + "/memory", "", MS_BIND | MS_REC, ""),
+        mount("", dest + "/memory", "", MS_REMOUNT | MS_BIND | flags, ""),
+        op(MKDIRS, dest + "/systemd", 493),
+        mount("/sys/fs/cgroup/systemd" + path, dest + "/systemd", "", MS_BIND | MS_REC, ""),
+        mount("", dest + "/systemd", "", MS_REMOUNT | MS_BIND | flags, ""),
+        // Comounted controllers are found under their own names too.
+        op(SYMLINK, "cpu,cpuacct", dest + "/cpu"),
+        op(SYMLINK, "cpu,cpuacct", dest + "/cpuacct"),
+        // The tmpfs read-only once it is filled.
+        op(REMOUNT_RO, dest));
+    // As runc, the unified hierarchy of a hybrid host is not shown, and nothing of the host's root.
+    assertThat(plan.toString()).doesNotContain("unified");
+    assertThat(all(plan, MOUNT)).extracting(o -> o.args().get(0)).doesNotContain("/sys/fs/cgroup");
+  }
+
+  @Test
+  void cgroupMountInACgroupNamespaceMountsEachV1HierarchyAfreshAfterTheNamespaceIsMade() throws Exception {
+    Spec spec = minimalWith(String.format(CGROUP_MOUNT, "cgroup", "\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\""),
+        "\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"}, {\"type\": \"cgroup\"}]");
+    InitPlan plan = plan(spec, hybrid("/burrow/c1"));
+    String dest = r("/sys/fs/cgroup");
+    long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    assertThat(cgroupOps(plan)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("tmpfs", dest, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
+        op(MKDIRS, dest + "/cpu,cpuacct", 493),
+        mount("cgroup", dest + "/cpu,cpuacct", "cgroup", flags, "cpu,cpuacct"),
+        op(MKDIRS, dest + "/memory", 493),
+        mount("cgroup", dest + "/memory", "cgroup", flags, "memory"),
+        op(MKDIRS, dest + "/systemd", 493),
+        mount("systemd", dest + "/systemd", "cgroup", flags, "name=systemd"),
+        op(SYMLINK, "cpu,cpuacct", dest + "/cpu"),
+        op(SYMLINK, "cpu,cpuacct", dest + "/cpuacct"),
+        op(REMOUNT_RO, dest));
+    // A fresh mount's root is the namespace's: the namespace must exist (after the move) first.
+    assertThat(plan.ops().indexOf(op(UNSHARE, 0x02000000))).isLessThan(index(plan, op(MKDIRS, dest, 493)))
+        .isGreaterThan(index(plan, op(FORK)));
+    assertThat(plan.toString()).doesNotContain("/burrow/c1");
+  }
+
+  @Test
+  void readWriteCgroupMountStaysWritable() throws Exception {
+    InitPlan plan = plan(minimalWith(String.format(CGROUP_MOUNT, "cgroup", "\"nosuid\""), ""),
+        new Hierarchies(List.of(new V1Hierarchy("memory", "memory", "/sys/fs/cgroup/memory/burrow/c1")),
+            java.util.Optional.empty()));
+    String dest = r("/sys/fs/cgroup");
+    assertThat(cgroupOps(plan)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("tmpfs", dest, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
+        op(MKDIRS, dest + "/memory", 493),
+        mount("/sys/fs/cgroup/memory/burrow/c1", dest + "/memory", "", MS_BIND | MS_REC, ""),
+        mount("", dest + "/memory", "", MS_REMOUNT | MS_BIND | MS_NOSUID, ""));
+  }
+
+  @Test
+  void cgroupMountOnAV2HostIsACgroup2MountInTheNamespaceOrABindOfTheContainersDirectory() throws Exception {
+    Hierarchies v2 = new Hierarchies(List.of(), java.util.Optional.of("/sys/fs/cgroup/burrow/c1"));
+    String options = "\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"";
+    String dest = r("/sys/fs/cgroup");
+    long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | (1 << 21);
+    InitPlan inNamespace = plan(minimalWith(String.format(CGROUP_MOUNT, "cgroup", options),
+        "\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"}, {\"type\": \"cgroup\"}]"), v2);
+    assertThat(cgroupOps(inNamespace)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("cgroup", dest, "cgroup2", flags, ""));
+    InitPlan bound = plan(minimalWith(String.format(CGROUP_MOUNT, "cgroup", options), ""), v2);
+    assertThat(cgroupOps(bound)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("/sys/fs/cgroup/burrow/c1", dest, "", MS_BIND | MS_REC, ""),
+        mount("", dest, "", MS_REMOUNT | MS_BIND | flags, ""));
+  }
+
+  @Test
+  void cgroup2MountOnAHybridHostShowsTheContainersUnifiedDirectory() throws Exception {
+    InitPlan plan = plan(minimalWith(String.format(CGROUP_MOUNT, "cgroup2", "\"ro\""), ""), hybrid("/burrow/c1"));
+    String dest = r("/sys/fs/cgroup");
+    assertThat(cgroupOps(plan)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("/sys/fs/cgroup/unified/burrow/c1", dest, "", MS_BIND | MS_REC, ""),
+        op(REMOUNT_RO, dest));
+  }
+
+  @Test
+  void cgroupMountOfAContainerWithoutACgroupIsAnEmptyTmpfs() throws Exception {
+    // Nothing of the host's tree: a program finds no limits, which is the truth for such a container.
+    InitPlan plan = plan(dockerSpec(), Hierarchies.NONE);
+    String dest = r("/sys/fs/cgroup");
+    assertThat(cgroupOps(plan)).containsExactly(
+        op(MKDIRS, dest, 493),
+        mount("tmpfs", dest, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"));
   }
 
   @Test
