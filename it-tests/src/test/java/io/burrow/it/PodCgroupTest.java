@@ -128,7 +128,8 @@ class PodCgroupTest {
     Bundle a = annotated(inCgroup(env, "a", r -> {
       r.putObject("memory").put("limit", 32L << 20);
       r.putObject("pids").put("limit", 20);
-    }).bind("/out", out, "rw").shell("cat /proc/self/cgroup > /out/a-cgroup; exec sleep 1000"), "container", "pod");
+    }).bind("/out", out, "rw").shell("cat /sys/fs/cgroup/" + (HostCgroups.v1("memory") ? "memory/memory.limit_in_bytes" : "memory.max")
+        + " > /out/a-limit; cat /proc/self/cgroup > /out/a-cgroup; exec sleep 1000"), "container", "pod");
     withCgroupNamespace(a);
     String p = path(env, "a");
 
@@ -158,6 +159,8 @@ class PodCgroupTest {
     for (String line : inside.split("\n")) {
       assertThat(line).as("every hierarchy's root is the child's cgroup: %s", inside).endsWith(":/");
     }
+    assertThat(read(out.resolve("a-limit"))).as("the child's cgroup mount shows its own limit")
+        .isEqualTo(Long.toString(32L << 20));
 
     gofer(env).run("update", "--pids-limit", "30", "--memory", "64m", "a").ok();
     assertThat(read(file("pids", p, "pids.max", "pids.max"))).isEqualTo("30");
