@@ -87,6 +87,26 @@ class PodTest {
   }
 
   @Test
+  void killOfAChildThatWasNeverStartedStopsItAndDeleteCleansUp(TestEnv env) throws Exception {
+    Burrow gofer = env.burrow().withGlobalFlags("--file-access", "gofer");
+    Bundle pod = annotated(env.bundle("pod").args("sleep", "1000"), "sandbox", null);
+    Bundle a = annotated(env.bundle("a").args("sleep", "1000"), "container", "pod");
+    gofer.run("create", "--bundle", pod.dir().toString(), "pod").ok();
+    gofer.run("start", "pod").ok();
+    env.helper(ProcessHandle.of(sandboxPid(env, "pod")).orElseThrow());
+    gofer.run("create", "--bundle", a.dir().toString(), "a").ok();
+    assertThat(env.status("a")).isEqualTo("created");
+    // As containerd does with a task it created and then gives up on: kill, then delete.
+    gofer.run("kill", "a", "KILL").ok();
+    assertThat(env.status("a")).isEqualTo("stopped");
+    assertThat(gofer.run("start", "a").failed().errorMessage()).contains("stopped");
+    gofer.run("delete", "a").ok();
+    assertThat(env.stateDir("a")).doesNotExist();
+    assertThat(env.status("pod")).isEqualTo("running");
+    gofer.run("delete", "--force", "pod").ok();
+  }
+
+  @Test
   void joiningAMissingSandboxFailsAndLeavesNothing(TestEnv env) {
     Burrow gofer = env.burrow().withGlobalFlags("--file-access", "gofer");
     Bundle a = annotated(env.bundle().args("true"), "container", "nope");

@@ -210,6 +210,12 @@ public final class Container implements AutoCloseable {
       // containerd maps a kill failure to "not found" only for runc's words: "container not running".
       throw new ContainerException("cannot kill container '" + id() + "': container not running (it is stopped)");
     }
+    if (record.init() == null) {
+      // A pod's child before its start has no process to take the signal, as runc's init waiting
+      // at its fifo would (and die of it): the child is over before it ran.
+      save(record.withStatus(Status.STOPPED));
+      return;
+    }
     try {
       List<ProcessId> targets = all ? processes() : List.of(record.init());
       for (ProcessId p : targets) {
