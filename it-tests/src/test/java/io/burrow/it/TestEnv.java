@@ -36,7 +36,13 @@ public final class TestEnv {
   /** pid -> start time, for every container init the test saw. */
   private final Map<Long, Long> pids = new ConcurrentHashMap<>();
   /** pid namespaces of those inits (other than ours). */
-  private final Set<String> pidNamespaces = ConcurrentHashMap.newKeySet();
+  /**
+   * Pid namespaces of tracked processes, each with the pid and start time of the process that
+   * showed it. A namespace's inode number is reused once it is gone, by anyone's containers (other
+   * test runs on this machine too), so a namespace counts as this test's only while that process
+   * lives: when the one that showed it was its pid 1, nothing outlives it there anyway.
+   */
+  private final Map<String, long[]> pidNamespaces = new ConcurrentHashMap<>();
   private final List<ProcessHandle> helpers = new CopyOnWriteArrayList<>();
   /** Extra clean-up steps of the test (e.g. a client's state outside the base dir), run after leftovers are killed. */
   private final List<Runnable> cleanupSteps = new CopyOnWriteArrayList<>();
@@ -127,7 +133,8 @@ public final class TestEnv {
       return;
     }
     Host.startTime(pid).ifPresent(t -> pids.putIfAbsent(pid, t));
-    Host.ns(pid, "pid").filter(ns -> !ns.equals(hostPidNs)).ifPresent(pidNamespaces::add);
+    Host.startTime(pid).ifPresent(t -> Host.ns(pid, "pid").filter(ns -> !ns.equals(hostPidNs))
+        .ifPresent(ns -> pidNamespaces.putIfAbsent(ns, new long[] {pid, t})));
   }
 
   // ---------------------------------------------------------------- lifecycle helpers
@@ -294,7 +301,8 @@ public final class TestEnv {
         out.add(pid);
         continue;
       }
-      if (!pidNamespaces.isEmpty() && Host.ns(pid, "pid").map(pidNamespaces::contains).orElse(false)) {
+      if (!pidNamespaces.isEmpty() && Host.ns(pid, "pid").map(pidNamespaces::get)
+          .filter(shownBy -> Host.startTime(shownBy[0]).map(t -> t == shownBy[1]).orElse(false)).isPresent()) {
         out.add(pid);
         continue;
       }
