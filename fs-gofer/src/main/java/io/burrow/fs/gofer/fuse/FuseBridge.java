@@ -1,8 +1,8 @@
 package io.burrow.fs.gofer.fuse;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.P9;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Message;
+import io.burrow.p9.P9;
 import io.burrow.fs.gofer.sys.Errno;
 import io.burrow.fs.gofer.sys.Spin;
 import io.burrow.fs.gofer.sys.Sys;

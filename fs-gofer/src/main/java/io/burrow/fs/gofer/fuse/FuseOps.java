@@ -1,13 +1,13 @@
 package io.burrow.fs.gofer.fuse;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Dirent;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.Message.Rgetattr;
-import io.burrow.fs.gofer.p9.Message.Rwalk;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.P9ProtocolException;
-import io.burrow.fs.gofer.sys.Errno;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Dirent;
+import io.burrow.p9.Message;
+import io.burrow.p9.Message.Rgetattr;
+import io.burrow.p9.Message.Rwalk;
+import io.burrow.p9.P9;
+import io.burrow.p9.P9ProtocolException;
+import io.burrow.p9.P9Error;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -134,7 +134,7 @@ final class FuseOps {
         in.limit(Math.min(len, in.limit())).position(Fuse.IN_HEADER));
     try {
       return dispatch(r, out);
-    } catch (Errno e) {
+    } catch (P9Error e) {
       error(r, out, e.errno());
     } catch (IOException e) {
       LOG.debug("{} failed: {}", Fuse.opName(r.opcode), e.toString());
@@ -266,14 +266,14 @@ final class FuseOps {
   // ---- request decoding --------------------------------------------------------------------------
 
   /** The NUL-terminated name at in.position() (advancing past the NUL). */
-  private static String name(ByteBuffer in) throws Errno {
+  private static String name(ByteBuffer in) throws P9Error {
     int start = in.position();
     int end = start;
     while (end < in.limit() && in.get(end) != 0) {
       end++;
     }
     if (end >= in.limit()) {
-      throw new Errno(EINVAL, "unterminated name in FUSE request");
+      throw new P9Error(EINVAL, "unterminated name in FUSE request");
     }
     byte[] b = new byte[end - start];
     in.get(start, b);
@@ -281,18 +281,18 @@ final class FuseOps {
     return new String(b, StandardCharsets.UTF_8);
   }
 
-  private Nodes.Node node(long id) throws Errno {
+  private Nodes.Node node(long id) throws P9Error {
     Nodes.Node n = nodes.get(id);
     if (n == null) {
-      throw new Errno(ESTALE, "unknown FUSE node " + id);
+      throw new P9Error(ESTALE, "unknown FUSE node " + id);
     }
     return n;
   }
 
-  private Handle handle(long fh) throws Errno {
+  private Handle handle(long fh) throws P9Error {
     Handle h = handles.get(fh);
     if (h == null) {
-      throw new Errno(9, "unknown FUSE file handle " + fh);
+      throw new P9Error(9, "unknown FUSE file handle " + fh);
     }
     return h;
   }
@@ -308,7 +308,7 @@ final class FuseOps {
     int nf = newFid();
     Rwalk w = client.call(new Message.Twalk(dirFid, nf, List.of(name)), Rwalk.class);
     if (w.qids().size() != 1) {
-      throw new Errno(ENOENT, "walk " + name);
+      throw new P9Error(ENOENT, "walk " + name);
     }
     return nf;
   }
@@ -371,14 +371,14 @@ final class FuseOps {
     }
     w = await(replies.get(k), tw, Rwalk.class);
     if (w.qids().size() != 1) {
-      throw new Errno(ENOENT, "walk " + name);
+      throw new P9Error(ENOENT, "walk " + name);
     }
     Rgetattr a;
     try {
       a = await(replies.get(k + 1), tg, Rgetattr.class);
       if (a.qid().path() != w.qids().get(0).path()) {
         // The name was replaced between create and walk (only possible from the host side).
-        throw new Errno(ESTALE, "created file " + name + " was replaced");
+        throw new P9Error(ESTALE, "created file " + name + " was replaced");
       }
     } catch (IOException e) {
       bridge.clunkLater(nf);
@@ -424,12 +424,12 @@ final class FuseOps {
 
   // ---- INIT, FORGET ----------------------------------------------------------------------------------
 
-  private void init(Req r, ByteBuffer out) throws Errno {
+  private void init(Req r, ByteBuffer out) throws P9Error {
     ByteBuffer in = r.in;
     int p = in.position();
     int major = in.getInt(p), minor = in.getInt(p + 4), maxReadahead = in.getInt(p + 8), kflags = in.getInt(p + 12);
     if (major < Fuse.KERNEL_VERSION) {
-      throw new Errno(EPROTO, "kernel FUSE major " + major);
+      throw new P9Error(EPROTO, "kernel FUSE major " + major);
     }
     begin(out);
     if (major > Fuse.KERNEL_VERSION) {
@@ -478,7 +478,7 @@ final class FuseOps {
     Nodes.Node n;
     try {
       n = lookup(parent, name, a);
-    } catch (Errno e) {
+    } catch (P9Error e) {
       if (e.errno() == ENOENT && (negativeSec > 0 || negativeNsec > 0)) {
         // A negative entry the kernel may cache, briefly: the host may create the name behind
         // the container's back (docker cp), and nothing would tell the kernel. An error reply
@@ -587,15 +587,15 @@ final class FuseOps {
     String newName = name(r.in);
     if ((flags & ~Fuse.RENAME_NOREPLACE) != 0) {
       // 9P2000.L has no exchange or whiteout; the kernel reports EINVAL to the caller.
-      throw new Errno(EINVAL, "rename flags " + flags);
+      throw new P9Error(EINVAL, "rename flags " + flags);
     }
     if ((flags & Fuse.RENAME_NOREPLACE) != 0) {
       // Best effort: 9P has no renameat2. The kernel holds both directories' locks, so only a
       // change made on the host behind the container's back could slip in between.
       try {
         bridge.clunkLater(walk(nodes.anyFid(newParent), newName));
-        throw new Errno(EEXIST, "rename target exists");
-      } catch (Errno e) {
+        throw new P9Error(EEXIST, "rename target exists");
+      } catch (P9Error e) {
         if (e.errno() != ENOENT) {
           throw e;
         }
@@ -701,14 +701,14 @@ final class FuseOps {
     for (Nodes.Alias a : nodes.liveAliases(n)) {
       try {
         return op.apply(a);
-      } catch (Errno e) {
+      } catch (P9Error e) {
         if (e.errno() != ENOENT && e.errno() != ESTALE) {
           throw e;
         }
         nodes.markDead(a);
       }
     }
-    throw new Errno(ESTALE, "no name of node " + n.id + " is left to open it by");
+    throw new P9Error(ESTALE, "no name of node " + n.id + " is left to open it by");
   }
 
   /** open(2) flags the gofer should see: access mode, O_TRUNC (ATOMIC_O_TRUNC) and sync flags. */
@@ -772,7 +772,7 @@ final class FuseOps {
     Nodes.Node n;
     try {
       n = walkStat(parent, name, nf, a, List.of(clone, lcreate));
-    } catch (Errno e) {
+    } catch (P9Error e) {
       bridge.clunkLater(nf);
       if (e.errno() == EEXIST && (flags & O_EXCL) == 0) {
         // Created meanwhile (on the host): open the existing file like open(2) would.
@@ -924,7 +924,7 @@ final class FuseOps {
     int size = in.getInt(p + 16);
     int start = p + Fuse.WRITE_IN;
     if (start + size > in.limit()) {
-      throw new Errno(EINVAL, "WRITE of " + size + " bytes with " + (in.limit() - start) + " present");
+      throw new P9Error(EINVAL, "WRITE of " + size + " bytes with " + (in.limit() - start) + " present");
     }
     int done = 0;
     while (done < size) { // max_write fits one Twrite; the loop only covers a short write
@@ -1075,7 +1075,7 @@ final class FuseOps {
           continue;
         }
       } catch (IOException e) {
-        if (!(e instanceof Errno)) {
+        if (!(e instanceof P9Error)) {
           failure = e;
         }
       }
@@ -1113,13 +1113,13 @@ final class FuseOps {
         send(r, out);
         return;
       }
-      throw new Errno(ENODATA, "no xattr " + name + " (known)");
+      throw new P9Error(ENODATA, "no xattr " + name + " (known)");
     }
     int nf = newFid();
     long len;
     try {
       len = client.call(new Message.Txattrwalk(nodes.anyFid(n), nf, name), Message.Rxattrwalk.class).size();
-    } catch (Errno e) {
+    } catch (P9Error e) {
       if (capability && e.errno() == ENODATA) {
         n.noCapability = true;
       }
@@ -1132,10 +1132,10 @@ final class FuseOps {
         return;
       }
       if (len > size) {
-        throw new Errno(ERANGE, "xattr " + name + " is " + len + " bytes, buffer " + size);
+        throw new P9Error(ERANGE, "xattr " + name + " is " + len + " bytes, buffer " + size);
       }
       if (len > out.capacity() - Fuse.OUT_HEADER || len > XATTR_MAX) {
-        throw new Errno(E2BIG, "xattr " + name + " too large");
+        throw new P9Error(E2BIG, "xattr " + name + " too large");
       }
       begin(out);
       long done = 0;
@@ -1161,7 +1161,7 @@ final class FuseOps {
     in.position(p + Fuse.SETXATTR_IN_COMPAT);
     String name = name(in);
     if (in.remaining() < size) {
-      throw new Errno(EINVAL, "SETXATTR value truncated");
+      throw new P9Error(EINVAL, "SETXATTR value truncated");
     }
     ByteBuffer value = in.duplicate().limit(in.position() + size);
     Nodes.Node n = node(r.nodeid);

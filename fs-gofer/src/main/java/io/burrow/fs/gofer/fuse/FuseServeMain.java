@@ -1,7 +1,7 @@
 package io.burrow.fs.gofer.fuse;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.server.NinePServer;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.server.NinePServer;
 import io.burrow.fs.gofer.server.ServedMount;
 import io.burrow.fs.gofer.sys.Errno;
 import io.burrow.fs.gofer.sys.Sys;
@@ -56,10 +56,10 @@ public final class FuseServeMain {
       server = new NinePServer();
       served = ServedMount.open(serve, false);
       int[] sv = Sys.socketpair();
-      server.serve(sv[0], served);
+      served.serveOn(server, sv[0]);
       fd = sv[1];
     }
-    NinePClient client = NinePClient.connect(fd, NinePServer.DEFAULT_MAX_MSIZE);
+    NinePClient client = NinePClient.connect(new io.burrow.fs.gofer.FdTransport(fd), NinePServer.DEFAULT_MAX_MSIZE);
     FuseBridge bridge = FuseBridge.start(FuseMount.mount(Path.of(mountDir)), client, opts);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("FUSE requests: " + bridge.requestCounts());

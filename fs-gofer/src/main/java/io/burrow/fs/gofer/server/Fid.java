@@ -34,7 +34,7 @@ final class Fid {
   int requireOpen() throws io.burrow.fs.gofer.sys.Errno {
     int fd = openFd;
     if (fd < 0) {
-      throw new io.burrow.fs.gofer.sys.Errno(io.burrow.fs.gofer.p9.P9.EBADF, "fid not open");
+      throw new io.burrow.fs.gofer.sys.Errno(io.burrow.p9.P9.EBADF, "fid not open");
     }
     return fd;
   }

@@ -1,7 +1,7 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.Qid;
+import io.burrow.p9.P9;
+import io.burrow.p9.Qid;
 import io.burrow.fs.gofer.sys.Errno;
 import io.burrow.fs.gofer.sys.Sys;
 import java.util.concurrent.atomic.AtomicInteger;

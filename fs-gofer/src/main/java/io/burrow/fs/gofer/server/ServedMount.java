@@ -56,6 +56,14 @@ public final class ServedMount implements AutoCloseable {
     return new ServedMount(hostPath, readOnly, dir, p.getFileName().toString());
   }
 
+  /**
+   * Serves this mount on {@code fd} (a connected AF_UNIX stream socket, now owned by the server)
+   * with a fresh fid table. The mount stays owned by the caller and must outlive the connection.
+   */
+  public io.burrow.p9.server.Connection serveOn(io.burrow.p9.server.NinePServer server, int fd) {
+    return server.serve(new io.burrow.fs.gofer.FdTransport(fd), new FileOps(this), toString());
+  }
+
   public String hostPath() {
     return hostPath;
   }

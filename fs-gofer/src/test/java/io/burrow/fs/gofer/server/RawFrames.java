@@ -1,7 +1,7 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.Message;
+import io.burrow.p9.Codec;
+import io.burrow.p9.Message;
 import io.burrow.fs.gofer.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

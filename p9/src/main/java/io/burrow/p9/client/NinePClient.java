@@ -1,13 +1,12 @@
-package io.burrow.fs.gofer.client;
+package io.burrow.p9.client;
 
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.FrameReader;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.P9ProtocolException;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Spin;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.Codec;
+import io.burrow.p9.FrameReader;
+import io.burrow.p9.Message;
+import io.burrow.p9.P9;
+import io.burrow.p9.P9Error;
+import io.burrow.p9.P9ProtocolException;
+import io.burrow.p9.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,19 +19,25 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A 9P2000.L client over a connected stream socket fd. Thread-safe and tag-multiplexed: any number
+ * A 9P2000.L client over a connected {@link Transport}. Thread-safe and tag-multiplexed: any number
  * of threads may call {@link #call} at once (up to {@link #MAX_TAGS} outstanding requests); one
- * reader thread matches replies to callers by tag. Rlerror replies surface as {@link Errno} with the
+ * reader thread matches replies to callers by tag. Rlerror replies surface as {@link P9Error} with the
  * server's errno.
  *
- * <p>Owns its fd from construction; {@link #close()} shuts the socket down, fails outstanding
- * calls, waits for the reader and closes the fd, once. Reply payloads ({@code Rread},
+ * <p>Owns its transport from construction; {@link #close()} shuts it down, fails outstanding
+ * calls, waits for the reader and closes the transport, once. Reply payloads ({@code Rread},
  * {@code Rreaddir}) are private copies the caller may keep.
  */
 public final class NinePClient implements AutoCloseable {
   public static final int MAX_TAGS = 1024;
+  /**
+   * How long a caller polls for its reply before it blocks (-Dburrow.spin.micros, default 30, 0
+   * turns polling off): a quick server's answer arrives sooner than a blocked thread is woken.
+   */
+  static final long SPIN_NANOS = Long.getLong("burrow.spin.micros", 30) * 1000;
+  private static final AtomicInteger IDS = new AtomicInteger();
 
-  private final int fd;
+  private final Transport transport;
   private final int msize;
   private final ConcurrentHashMap<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
   /** Caller buffers that Rread payloads of a tag are read into directly (see {@link #read}). */
@@ -48,25 +53,25 @@ public final class NinePClient implements AutoCloseable {
   /** An outstanding request: its tag (for Tflush) and its reply. */
   public record Pending(int tag, CompletableFuture<Message> reply) {}
 
-  private NinePClient(int fd, int msize) {
-    this.fd = fd;
+  private NinePClient(Transport transport, int msize) {
+    this.transport = transport;
     this.msize = msize;
     this.out = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
-    this.reader = new Thread(this::readLoop, "9p-client-" + fd);
+    this.reader = new Thread(this::readLoop, "9p-client-" + IDS.incrementAndGet());
     this.reader.setDaemon(true);
   }
 
   /**
-   * Negotiates 9P2000.L with at most {@code msize} on {@code fd} (taking ownership of it) and
-   * returns a ready client; closes the fd when negotiation fails.
+   * Negotiates 9P2000.L with at most {@code msize} on {@code transport} (taking ownership of it) and
+   * returns a ready client; closes the transport when negotiation fails.
    */
-  public static NinePClient connect(int fd, int msize) throws IOException {
+  public static NinePClient connect(Transport transport, int msize) throws IOException {
     ByteBuffer b = ByteBuffer.allocateDirect(Math.max(msize, 8192)).order(ByteOrder.LITTLE_ENDIAN);
     try {
       Codec.encode(P9.NOTAG, new Message.Tversion(msize, P9.VERSION), b);
-      sendAll(fd, b, b.position());
+      sendAll(transport, b, b.position());
       // The server sends nothing unasked, so nothing after Rversion is left in this reader.
-      ByteBuffer frame = new FrameReader(fd, b.capacity()).next(b.capacity());
+      ByteBuffer frame = new FrameReader(transport, b.capacity()).next(b.capacity());
       if (frame == null) {
         throw new IOException("server hung up during version negotiation");
       }
@@ -75,11 +80,11 @@ public final class NinePClient implements AutoCloseable {
         throw new IOException("server does not speak 9P2000.L: " + f.message());
       }
       int negotiated = (int) Math.min(Integer.toUnsignedLong(rv.msize()), msize);
-      NinePClient c = new NinePClient(fd, negotiated);
+      NinePClient c = new NinePClient(transport, negotiated);
       c.reader.start();
       return c;
     } catch (IOException | P9ProtocolException | RuntimeException e) {
-      Sys.close(fd);
+      transport.close();
       throw e instanceof IOException io ? io : new IOException("version negotiation failed: " + e.getMessage(), e);
     }
   }
@@ -97,7 +102,7 @@ public final class NinePClient implements AutoCloseable {
    * Sends a Tread whose Rread payload is read from the socket straight into {@code sink} (a direct
    * buffer) at its position, without the intermediate copies of {@link #call}; returns the number
    * of bytes read. {@code sink} must have room for {@code request.count()} bytes; it belongs to the
-   * client until this returns. Rlerror becomes {@link Errno}.
+   * client until this returns. Rlerror becomes {@link P9Error}.
    */
   public int read(Message.Tread request, ByteBuffer sink) throws IOException {
     return count(await(readAsync(request, sink), request), request);
@@ -134,7 +139,7 @@ public final class NinePClient implements AutoCloseable {
       out.clear();
       try {
         Codec.encode(p.tag(), request, out);
-        sendAll(fd, out, out.position());
+        sendAll(transport, out, out.position());
       } catch (P9ProtocolException | IOException e) {
         p.reply().completeExceptionally(e);
         throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
@@ -168,12 +173,12 @@ public final class NinePClient implements AutoCloseable {
             if (mark == 0) {
               throw full; // too large even alone
             }
-            sendAll(fd, out, mark);
+            sendAll(transport, out, mark);
             out.clear();
             Codec.encode(ps.get(i).tag(), requests.get(i), out);
           }
         }
-        sendAll(fd, out, out.position());
+        sendAll(transport, out, out.position());
       }
     } catch (P9ProtocolException | IOException e) {
       IOException io = e instanceof IOException x ? x : new IOException(e.getMessage(), e);
@@ -219,7 +224,7 @@ public final class NinePClient implements AutoCloseable {
     return new Pending(tag, fut);
   }
 
-  /** Sends a request and waits for its reply; Rlerror becomes {@link Errno}. */
+  /** Sends a request and waits for its reply; Rlerror becomes {@link P9Error}. */
   public Message call(Message request) throws IOException {
     return await(send(request).reply(), request);
   }
@@ -237,8 +242,8 @@ public final class NinePClient implements AutoCloseable {
   public static Message await(CompletableFuture<Message> reply, Message request) throws IOException {
     Message r;
     try {
-      if (Spin.NANOS > 0 && !reply.isDone()) {
-        long deadline = System.nanoTime() + Spin.NANOS;
+      if (SPIN_NANOS > 0 && !reply.isDone()) {
+        long deadline = System.nanoTime() + SPIN_NANOS;
         while (!reply.isDone() && System.nanoTime() < deadline) {
           Thread.yield();
         }
@@ -251,13 +256,13 @@ public final class NinePClient implements AutoCloseable {
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     }
     if (r instanceof Message.Rlerror err) {
-      throw new Errno(err.ecode(), request.getClass().getSimpleName());
+      throw new P9Error(err.ecode(), request.getClass().getSimpleName());
     }
     return r;
   }
 
   private void readLoop() {
-    FrameReader frames = new FrameReader(fd, msize);
+    FrameReader frames = new FrameReader(transport, msize);
     try {
       while (true) {
         if (!frames.fill(P9.HEADER)) {
@@ -294,19 +299,16 @@ public final class NinePClient implements AutoCloseable {
       }
     } catch (IOException | P9ProtocolException e) {
       failure = e instanceof ConnectionLostException lost ? lost
-          : new ConnectionLostException("9P connection on fd " + fd + " failed: " + e.getMessage(), e);
+          : new ConnectionLostException("9P connection " + transport + " failed: " + e.getMessage(), e);
       pending.values().forEach(p -> p.completeExceptionally(failure));
     }
   }
 
-  private static void sendAll(int fd, ByteBuffer b, int len) throws ConnectionLostException {
-    int done = 0;
+  private static void sendAll(Transport transport, ByteBuffer b, int len) throws ConnectionLostException {
     try {
-      while (done < len) {
-        done += (int) Sys.send(fd, b, done, len - done);
-      }
-    } catch (Errno e) {
-      throw new ConnectionLostException("9P send on fd " + fd + " failed: " + e.getMessage(), e);
+      transport.writeFully(b, 0, len);
+    } catch (IOException e) {
+      throw new ConnectionLostException("9P send on " + transport + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -317,13 +319,13 @@ public final class NinePClient implements AutoCloseable {
         return;
       }
       closed = true;
-      Sys.C.shutdown(fd, 2);
+      transport.shutdown();
     }
     try {
       reader.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Sys.close(fd);
+    transport.close();
   }
 }

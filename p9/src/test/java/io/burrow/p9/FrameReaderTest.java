@@ -1,9 +1,8 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.burrow.fs.gofer.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -12,19 +11,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** FrameReader on a real socketpair: frames in bursts, split across writes, handed off, transferred. */
+/** FrameReader on a real socket pair: frames in bursts, split across writes, handed off, transferred. */
 class FrameReaderTest {
-  int[] sv;
+  SocketPair sv;
+  Transport in;
 
   @BeforeEach
   void open() throws Exception {
-    sv = Sys.socketpair();
+    sv = SocketPair.open();
+    in = new ChannelTransport(sv.a());
   }
 
   @AfterEach
-  void close() {
-    Sys.close(sv[0]);
-    Sys.close(sv[1]);
+  void close() throws Exception {
+    sv.close();
   }
 
   private static byte[] frame(int tag, int payload) {
@@ -38,10 +38,7 @@ class FrameReaderTest {
 
   private void write(byte[] bytes, int from, int to) throws Exception {
     ByteBuffer d = ByteBuffer.allocateDirect(to - from).put(bytes, from, to - from);
-    int done = 0;
-    while (done < to - from) {
-      done += (int) Sys.write(sv[1], d, done, to - from - done);
-    }
+    new ChannelTransport(sv.b()).writeFully(d, 0, to - from);
   }
 
   private static void assertFrame(ByteBuffer f, int tag, int payload) {
@@ -54,7 +51,7 @@ class FrameReaderTest {
 
   @Test
   void aBurstOfFramesAndFramesSplitAcrossWrites() throws Exception {
-    FrameReader r = new FrameReader(sv[0], 4096);
+    FrameReader r = new FrameReader(in, 4096);
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
     List<int[]> expected = new ArrayList<>();
     for (int tag = 1; tag <= 300; tag++) {
@@ -68,7 +65,7 @@ class FrameReaderTest {
         for (int at = 0; at < bytes.length; at += 777) { // cuts through headers and bodies
           write(bytes, at, Math.min(bytes.length, at + 777));
         }
-        Sys.C.shutdown(sv[1], 1);
+        sv.b().shutdownOutput();
       } catch (Exception e) {
         throw new RuntimeException(e);
       }
@@ -83,7 +80,7 @@ class FrameReaderTest {
 
   @Test
   void aHandedOffBufferKeepsItsFrameAndTheReaderKeepsTheRest() throws Exception {
-    FrameReader r = new FrameReader(sv[0], 4096);
+    FrameReader r = new FrameReader(in, 4096);
     byte[] a = frame(7, 100), b = frame(8, 50);
     byte[] both = new byte[a.length + b.length];
     System.arraycopy(a, 0, both, 0, a.length);
@@ -97,7 +94,7 @@ class FrameReaderTest {
 
   @Test
   void transferMovesBufferedAndUnreadPayloadIntoTheSink() throws Exception {
-    FrameReader r = new FrameReader(sv[0], 8192);
+    FrameReader r = new FrameReader(in, 8192);
     byte[] f = frame(3, 6000);
     write(f, 0, 1000); // part of the payload is buffered, the rest still in the socket
     assertThat(r.fill(P9.HEADER)).isTrue();
@@ -119,16 +116,16 @@ class FrameReaderTest {
 
   @Test
   void aFrameLargerThanAllowedIsAProtocolError() throws Exception {
-    FrameReader r = new FrameReader(sv[0], 4096);
+    FrameReader r = new FrameReader(in, 4096);
     write(frame(1, 5000), 0, 11);
     assertThatThrownBy(() -> r.next(4096)).isInstanceOf(P9ProtocolException.class);
   }
 
   @Test
   void aStreamThatEndsInsideAFrameIsAProtocolError() throws Exception {
-    FrameReader r = new FrameReader(sv[0], 4096);
+    FrameReader r = new FrameReader(in, 4096);
     write(frame(1, 100), 0, 40);
-    Sys.C.shutdown(sv[1], 1);
+    sv.b().shutdownOutput();
     assertThatThrownBy(() -> r.next(4096)).isInstanceOf(P9ProtocolException.class).hasMessageContaining("inside a frame");
   }
 }

@@ -1,9 +1,9 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.burrow.fs.gofer.p9.Message.*;
+import io.burrow.p9.Message.*;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package io.burrow.fs.gofer.server;
+package io.burrow.p9.server;
 
+import io.burrow.p9.Transport;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -9,13 +10,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A 9P2000.L file server: serves any number of connections, each on a connected stream socket fd
- * and each confined to one {@link ServedMount}. Requests of all connections run on one worker
+ * A 9P2000.L server: serves any number of connections, each on a {@link io.burrow.p9.Transport}
+ * and each with its own {@link Session}. Requests of all connections run on one worker
  * pool; its size is bounded by {@link Connection#MAX_INFLIGHT} per connection, so a connection
  * whose peer stops reading can stall only its own requests.
  *
- * <p>Thread-safe. The server owns the fds handed to {@link #serve}; {@link #close()} ends every
- * connection and waits for it. The served mounts stay owned by the caller.
+ * <p>Thread-safe. The server owns the transports handed to {@link #serve}; {@link #close()} ends
+ * every connection and waits for it. What the sessions serve stays owned by the caller.
  */
 public final class NinePServer implements AutoCloseable {
   /** The largest msize the server agrees to. */
@@ -41,11 +42,12 @@ public final class NinePServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving {@code fd} (a connected AF_UNIX stream socket, now owned by the server) on a
-   * new reader thread. Returns the connection, whose end can be awaited.
+   * Starts serving {@code transport} (now owned by the server) with {@code session} on a new
+   * reader thread; {@code label} names it in log lines. Returns the connection, whose end can be
+   * awaited.
    */
-  public Connection serve(int fd, ServedMount mount) {
-    Connection c = new Connection(fd, "9p#" + ids.incrementAndGet() + " " + mount, mount, workers, maxMsize);
+  public Connection serve(Transport transport, Session session, String label) {
+    Connection c = new Connection(transport, "9p#" + ids.incrementAndGet() + " " + label, session, workers, maxMsize);
     connections.add(c);
     Thread t = new Thread(() -> {
       try {

@@ -1,30 +1,26 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Spin;
-import io.burrow.fs.gofer.sys.Sys;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Reads 9P frames from a stream socket through one buffer, so that a burst of pipelined frames
- * costs one {@code read(2)} instead of two per frame.
+ * Reads 9P frames from a {@link Transport} through one buffer, so that a burst of pipelined frames
+ * costs one read instead of two per frame.
  *
- * <p>Not thread-safe: one reader thread owns it. It never owns the fd. A frame returned by
+ * <p>Not thread-safe: one reader thread owns it. It never owns the transport. A frame returned by
  * {@link #next} is a view into the reader's buffer, valid until the next call on the reader
  * unless the caller takes the buffer with {@link #handOff}.
  */
 public final class FrameReader {
-  private static final int EINTR = 4;
-
-  private final int fd;
+  private final Transport in;
   /** Bytes [start, end) are read and not yet consumed. */
   private ByteBuffer buf;
   private int start, end;
 
   /** A reader of frames of at most {@code capacity} bytes (see {@link #resize}). */
-  public FrameReader(int fd, int capacity) {
-    this.fd = fd;
+  public FrameReader(Transport in, int capacity) {
+    this.in = in;
     this.buf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
   }
 
@@ -39,7 +35,7 @@ public final class FrameReader {
    * Makes sure that at least {@code n} (≤ capacity) unconsumed bytes are buffered; false at end of
    * stream before any of them arrived. A stream that ends inside them is a protocol error.
    */
-  public boolean fill(int n) throws Errno, P9ProtocolException {
+  public boolean fill(int n) throws IOException, P9ProtocolException {
     if (end - start >= n) {
       return true;
     }
@@ -47,7 +43,7 @@ public final class FrameReader {
       compact();
     }
     while (end - start < n) {
-      long r = Spin.recv(fd, Sys.address(buf) + end, buf.capacity() - end);
+      long r = in.awaitRead(buf, end, buf.capacity() - end);
       if (r == 0) {
         if (end == start) {
           return false;
@@ -65,7 +61,7 @@ public final class FrameReader {
   }
 
   /** The size field of the next frame, checked against {@code maxSize}; -1 at end of stream. */
-  public int peekSize(int maxSize) throws Errno, P9ProtocolException {
+  public int peekSize(int maxSize) throws IOException, P9ProtocolException {
     if (!fill(4)) {
       return -1;
     }
@@ -91,7 +87,7 @@ public final class FrameReader {
    * The next whole frame (position 0 .. limit = its size, little-endian, a view of this reader's
    * buffer), or null at end of stream between frames.
    */
-  public ByteBuffer next(int maxSize) throws Errno, P9ProtocolException {
+  public ByteBuffer next(int maxSize) throws IOException, P9ProtocolException {
     int size = peekSize(maxSize);
     if (size < 0) {
       return null;
@@ -106,9 +102,9 @@ public final class FrameReader {
   /**
    * Consumes the next {@code skip} bytes (buffered by {@link #fill}) and then {@code len} more
    * bytes straight into {@code sink} at its position: what is already buffered is copied, the rest
-   * is read from the socket into the sink without a copy.
+   * is read from the transport into the sink without a copy.
    */
-  public void transfer(int skip, ByteBuffer sink, int len) throws Errno, P9ProtocolException {
+  public void transfer(int skip, ByteBuffer sink, int len) throws IOException, P9ProtocolException {
     start += skip;
     int have = Math.min(len, end - start);
     int at = sink.position();
@@ -116,15 +112,7 @@ public final class FrameReader {
     start += have;
     int done = have;
     while (done < len) {
-      long r;
-      try {
-        r = Sys.read(fd, sink, at + done, len - done);
-      } catch (Errno e) {
-        if (e.errno() == EINTR) {
-          continue;
-        }
-        throw e;
-      }
+      long r = in.read(sink, at + done, len - done);
       if (r == 0) {
         throw new P9ProtocolException("peer hung up inside a frame");
       }

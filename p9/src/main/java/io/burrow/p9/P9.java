@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
 /**
  * 9P2000.L wire constants: message type numbers (as in the Linux and diod {@code 9p.h}), limits,

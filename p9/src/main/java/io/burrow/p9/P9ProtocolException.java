@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
 /**
  * A frame that violates 9P2000.L: truncated, oversized, of an unknown type, or with an invalid

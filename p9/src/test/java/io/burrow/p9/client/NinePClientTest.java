@@ -1,13 +1,15 @@
-package io.burrow.fs.gofer.client;
+package io.burrow.p9.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.Codec;
+import io.burrow.p9.Message;
+import io.burrow.p9.P9;
+import io.burrow.p9.ChannelTransport;
+import io.burrow.p9.P9Error;
+import io.burrow.p9.SocketPair;
+import io.burrow.p9.Transport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A server that hangs up is a {@link ConnectionLostException}, never an {@link Errno} carrying the
+ * A server that hangs up is a {@link ConnectionLostException}, never a {@link P9Error} carrying the
  * socket's ECONNRESET or EPIPE: those would reach the container as if the file had that error.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -25,19 +27,20 @@ class NinePClientTest {
 
   @Test
   void aServerThatClosesWithRequestsUnreadIsAConnectionLossNotEconnreset() throws Exception {
-    int[] sv = Sys.socketpair();
-    int server = sv[1];
+    SocketPair sv = SocketPair.open();
+    Transport server = new ChannelTransport(sv.b());
+    Transport mine = new ChannelTransport(sv.a());
     CompletableFuture<Void> version = CompletableFuture.runAsync(() -> answerVersion(server));
-    try (NinePClient client = NinePClient.connect(sv[0], MSIZE)) {
+    try (NinePClient client = NinePClient.connect(mine, MSIZE)) {
       version.get(10, TimeUnit.SECONDS);
       CompletableFuture<Message> reply = client.send(new Message.Tgetattr(1, P9.GETATTR_ALL)).reply();
       // An AF_UNIX send lands in the peer's queue before it returns: closing now, with the request
       // unread, makes the client's recv fail with ECONNRESET.
-      Sys.close(server);
+      server.close();
       Message.Tgetattr again = new Message.Tgetattr(1, P9.GETATTR_ALL);
       assertThatThrownBy(() -> NinePClient.await(reply, again))
           .isInstanceOf(ConnectionLostException.class)
-          .hasMessageContaining("9P connection on fd " + sv[0]);
+          .hasMessageContaining("9P connection " + mine);
       assertThatThrownBy(() -> client.call(again))
           .as("a request after the loss").isInstanceOf(ConnectionLostException.class);
     }
@@ -45,44 +48,44 @@ class NinePClientTest {
 
   @Test
   void anErrorReplyIsTheServersErrno() throws Exception {
-    int[] sv = Sys.socketpair();
-    int server = sv[1];
+    SocketPair sv = SocketPair.open();
+    Transport server = new ChannelTransport(sv.b());
     CompletableFuture<Void> serve = CompletableFuture.runAsync(() -> {
       answerVersion(server);
       try {
         ByteBuffer in = readFrame(server);
         ByteBuffer out = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
         Codec.encode(in.getShort(5) & 0xffff, new Message.Rlerror(P9.ENOENT), out);
-        Sys.write(server, out, 0, out.position());
+        server.writeFully(out, 0, out.position());
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     });
-    try (NinePClient client = NinePClient.connect(sv[0], MSIZE)) {
+    try (NinePClient client = NinePClient.connect(new ChannelTransport(sv.a()), MSIZE)) {
       assertThatThrownBy(() -> client.call(new Message.Tgetattr(1, P9.GETATTR_ALL)))
-          .isInstanceOfSatisfying(Errno.class, e -> assertThat(e.errno()).isEqualTo(P9.ENOENT));
+          .isInstanceOfSatisfying(P9Error.class, e -> assertThat(e.errno()).isEqualTo(P9.ENOENT));
       serve.get(10, TimeUnit.SECONDS);
     } finally {
-      Sys.close(server);
+      server.close();
     }
   }
 
-  private static void answerVersion(int fd) {
+  private static void answerVersion(Transport fd) {
     try {
       readFrame(fd);
       ByteBuffer out = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
       Codec.encode(P9.NOTAG, new Message.Rversion(MSIZE, P9.VERSION), out);
-      Sys.write(fd, out, 0, out.position());
+      fd.writeFully(out, 0, out.position());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private static ByteBuffer readFrame(int fd) throws Exception {
+  private static ByteBuffer readFrame(Transport fd) throws Exception {
     ByteBuffer b = ByteBuffer.allocateDirect(MSIZE).order(ByteOrder.LITTLE_ENDIAN);
     int have = 0;
     while (have < 4 || have < b.getInt(0)) {
-      long n = Sys.read(fd, b, have, (have < 4 ? 4 : b.getInt(0)) - have);
+      long n = fd.read(b, have, (have < 4 ? 4 : b.getInt(0)) - have);
       if (n == 0) {
         throw new IllegalStateException("client hung up");
       }

@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
 /** A 9P qid: type[1] version[4] path[8]. Immutable. */
 public record Qid(int type, int version, long path) {

@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.p9;
+package io.burrow.p9;
 
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,12 +1,13 @@
-package io.burrow.fs.gofer.server;
+package io.burrow.p9.server;
 
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.FrameReader;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.P9ProtocolException;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.Codec;
+import io.burrow.p9.FrameReader;
+import io.burrow.p9.Message;
+import io.burrow.p9.P9;
+import io.burrow.p9.P9Error;
+import io.burrow.p9.P9ProtocolException;
+import io.burrow.p9.Transport;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -20,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One 9P connection on a connected stream socket fd, which it owns and closes when it ends. A
+ * One 9P connection on a {@link Transport}, which it owns and closes when it ends. A
  * single reader thread reads frames through a {@link FrameReader} and answers the requests that
- * only touch the served tree briefly itself, in arrival order ({@link FileOps#answerInline}),
+ * only touch the served tree briefly itself, in arrival order ({@link Session#answerInline}),
  * collecting their replies into one write made before it next waits; Tversion and Tflush are
  * handled there too. Other requests go to the shared worker pool with the buffer they were read
  * into, and their replies go out by tag in completion order. A write lock keeps reply frames whole.
@@ -35,13 +36,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Connection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
-  static final int MAX_INFLIGHT = 32;
+  /** Requests in progress per connection at most. */
+  public static final int MAX_INFLIGHT = 32;
   /** The frame limit before Tversion has negotiated one. */
   private static final int INITIAL_MSIZE = 8192;
 
-  private final int fd;
+  private final Transport transport;
   private final String name;
-  private final FileOps ops;
+  private final Session ops;
   private final Executor workers;
   private final int maxMsize;
   private final Semaphore permits = new Semaphore(MAX_INFLIGHT);
@@ -54,7 +56,6 @@ public final class Connection {
   private final CountDownLatch ended = new CountDownLatch(1);
   private volatile int msize = INITIAL_MSIZE;
   private volatile boolean broken;
-  private boolean closed; // guarded by this
 
   /** A request in progress; replies and flush callbacks are ordered by its monitor. */
   private static final class Request {
@@ -67,10 +68,10 @@ public final class Connection {
     }
   }
 
-  Connection(int fd, String name, ServedMount mount, Executor workers, int maxMsize) {
-    this.fd = fd;
+  Connection(Transport transport, String name, Session session, Executor workers, int maxMsize) {
+    this.transport = transport;
     this.name = name;
-    this.ops = new FileOps(mount);
+    this.ops = session;
     this.workers = workers;
     this.maxMsize = maxMsize;
   }
@@ -79,7 +80,7 @@ public final class Connection {
     return name;
   }
 
-  /** Blocks until the connection has ended and its fd and fids are released. */
+  /** Blocks until the connection has ended and its transport and fids are released. */
   public void awaitEnd() throws InterruptedException {
     ended.await();
   }
@@ -90,11 +91,7 @@ public final class Connection {
 
   /** Ends the connection from outside: wakes the reader, which then releases everything. */
   public void shutdown() {
-    synchronized (this) {
-      if (!closed) {
-        Sys.C.shutdown(fd, 2);
-      }
-    }
+    transport.shutdown();
   }
 
   /** The reader loop; returns when the peer hangs up or breaks the protocol. */
@@ -103,10 +100,9 @@ public final class Connection {
       readLoop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (Errno e) {
-      if (e.errno() != 104) { // ECONNRESET is an ordinary hang-up
-        log.debug("{}: {}", name, e.getMessage());
-      }
+    } catch (IOException e) {
+      // A reset or failed transport is an ordinary hang-up.
+      log.debug("{}: {}", name, e.getMessage());
     } catch (P9ProtocolException e) {
       log.warn("{}: closing connection: {}", name, e.getMessage());
     } catch (RuntimeException e) {
@@ -116,8 +112,8 @@ public final class Connection {
     }
   }
 
-  private void readLoop() throws InterruptedException, Errno, P9ProtocolException {
-    FrameReader frames = new FrameReader(fd, INITIAL_MSIZE);
+  private void readLoop() throws InterruptedException, IOException, P9ProtocolException {
+    FrameReader frames = new FrameReader(transport, INITIAL_MSIZE);
     reader = Thread.currentThread();
     while (!broken) {
       permits.acquire();
@@ -156,7 +152,7 @@ public final class Connection {
             Request r = new Request(f.tag());
             inflight.put(f.tag(), r);
             if (ops.answerInline(m, inflight.size() == 1)) {
-              // Answered here, in arrival order: see FileOps#answerInline.
+              // Answered here, in arrival order: see Session#answerInline.
               work(r, m);
             } else {
               // The worker gets the buffer the request lives in; the reader goes on with another.
@@ -201,7 +197,7 @@ public final class Connection {
     // Tversion resets the session: wait until every other request is done, then drop all fids.
     permits.acquire(MAX_INFLIGHT - 1);
     try {
-      ops.clunkAll();
+      ops.reset();
       long client = Integer.toUnsignedLong(t.msize());
       if (!t.version().startsWith(P9.VERSION) || client < 512) {
         reply(tag, new Message.Rversion(t.msize(), "unknown"));
@@ -238,10 +234,10 @@ public final class Connection {
     Message replyMsg;
     try {
       replyMsg = ops.handle(r.tag, m, out);
-    } catch (Errno e) {
+    } catch (P9Error e) {
       replyMsg = new Message.Rlerror(e.errno());
     } catch (RuntimeException e) {
-      log.error("{}: {} failed", name, FileOps.describe(m), e);
+      log.error("{}: {} failed", name, ops.describe(m), e);
       replyMsg = new Message.Rlerror(P9.EIO);
     }
     if (replyMsg != null) {
@@ -308,32 +304,22 @@ public final class Connection {
       if (broken) {
         return;
       }
-      int done = 0;
-      while (done < len) {
-        try {
-          done += (int) Sys.send(fd, out, done, len - done);
-        } catch (Errno e) {
-          if (e.errno() == 4) {
-            continue;
-          }
-          broken = true;
-          Sys.C.shutdown(fd, 2); // wakes the reader, which ends the connection
-          return;
-        }
+      try {
+        transport.writeFully(out, 0, len);
+      } catch (IOException e) {
+        broken = true;
+        transport.shutdown(); // wakes the reader, which ends the connection
       }
     }
   }
 
   private void finish() {
-    Sys.C.shutdown(fd, 2);
+    transport.shutdown();
     try {
       permits.acquireUninterruptibly(MAX_INFLIGHT); // every worker of this connection is done
-      ops.clunkAll();
+      ops.reset();
       freeFrames.clear();
-      synchronized (this) {
-        closed = true;
-        Sys.close(fd);
-      }
+      transport.close();
     } finally {
       ended.countDown();
     }
