@@ -1,8 +1,8 @@
 package io.burrow.fs.gofer;
 
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Spin;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Spin;
+import io.burrow.linux.sys.Sys;
 import io.burrow.p9.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;

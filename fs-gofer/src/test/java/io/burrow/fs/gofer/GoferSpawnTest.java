@@ -23,7 +23,7 @@ import io.burrow.p9.Message.Tlopen;
 import io.burrow.p9.Message.Tread;
 import io.burrow.p9.Message.Twalk;
 import io.burrow.p9.P9;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Sys;
 import io.burrow.linux.ExecHelper;
 import io.burrow.linux.ExecHelperLauncher;
 import io.burrow.linux.ProcIdMapper;

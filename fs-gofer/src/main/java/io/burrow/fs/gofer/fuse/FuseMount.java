@@ -1,8 +1,8 @@
 package io.burrow.fs.gofer.fuse;
 
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
+import io.burrow.linux.sys.Native;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -2,8 +2,8 @@ package io.burrow.fs.gofer.server;
 
 import io.burrow.p9.P9;
 import io.burrow.p9.Qid;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**

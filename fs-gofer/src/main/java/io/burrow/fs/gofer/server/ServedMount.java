@@ -1,7 +1,7 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 
 /**
  * One served directory: its host path (for messages only), an O_PATH fd of it opened before the

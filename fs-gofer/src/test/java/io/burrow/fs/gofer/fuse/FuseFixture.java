@@ -6,8 +6,8 @@ import io.burrow.p9.client.NinePClient;
 import io.burrow.p9.server.Connection;
 import io.burrow.p9.server.NinePServer;
 import io.burrow.fs.gofer.server.ServedMount;
-import io.burrow.fs.gofer.sys.Sys;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.Sys;
+import io.burrow.linux.sys.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

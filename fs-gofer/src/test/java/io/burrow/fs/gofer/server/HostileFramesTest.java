@@ -9,7 +9,7 @@ import io.burrow.p9.Codec;
 import io.burrow.p9.Message;
 import io.burrow.p9.Message.*;
 import io.burrow.p9.P9;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

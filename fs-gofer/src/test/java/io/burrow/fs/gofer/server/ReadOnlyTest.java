@@ -9,7 +9,7 @@ import io.burrow.p9.Message;
 import io.burrow.p9.Message.*;
 import io.burrow.p9.P9;
 import io.burrow.p9.P9Error;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

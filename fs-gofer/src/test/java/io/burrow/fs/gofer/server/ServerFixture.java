@@ -6,7 +6,7 @@ import io.burrow.p9.client.NinePClient;
 import io.burrow.p9.Message;
 import io.burrow.p9.P9;
 import io.burrow.p9.Qid;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Sys;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

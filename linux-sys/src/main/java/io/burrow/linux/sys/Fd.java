@@ -1,4 +1,4 @@
-package io.burrow.linux;
+package io.burrow.linux.sys;
 
 import io.burrow.api.spi.IoFile;
 import java.util.concurrent.atomic.AtomicBoolean;

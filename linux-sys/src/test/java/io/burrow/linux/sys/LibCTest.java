@@ -1,4 +1,6 @@
-package io.burrow.linux;
+package io.burrow.linux.sys;
+
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,18 +9,17 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bindings jnr-posix lacks, called for real (needs root). Namespace changes happen on a
+ * The bindings jnr-posix lacks, called for real (needs root); openat2 through {@link Sys}, the one
+ * place it is bound. Namespace changes happen on a
  * dedicated thread: unshare(CLONE_NEWNS) moves only that thread, so the JVM's other threads and
  * the host never see the mounts.
  */
-class LinuxLibCTest {
+class LibCTest {
   private static final int CLONE_NEWNS = 0x00020000;
   private static final long MS_REC = 16384, MS_PRIVATE = 1 << 18;
   private static final int MNT_DETACH = 2;
@@ -56,7 +57,7 @@ class LinuxLibCTest {
     int hostNsFd = Native.posix().open("/proc/self/ns/mnt", Native.O_RDONLY | Native.O_CLOEXEC, 0);
     try {
       String seen = onOwnThread(() -> {
-        LinuxLibC libc = Native.libc();
+        LibC libc = Native.libc();
         assertThat(libc.unshare(CLONE_NEWNS)).as(Native.error("unshare")).isZero();
         assertThat(libc.mount("", "/", "", MS_REC | MS_PRIVATE, "")).as(Native.error("make private")).isZero();
         assertThat(libc.mount("tmpfs", target.toString(), "tmpfs", 0, "size=1m")).as(Native.error("mount")).isZero();
@@ -79,7 +80,7 @@ class LinuxLibCTest {
   void pivotRootMovesOnlyTheThreadsMountNamespace() throws Exception {
     Path newRoot = Files.createDirectory(dir.resolve("newroot"));
     String rootAfter = onOwnThread(() -> {
-      LinuxLibC libc = Native.libc();
+      LibC libc = Native.libc();
       assertThat(libc.unshare(CLONE_NEWNS)).isZero();
       assertThat(libc.mount("", "/", "", MS_REC | MS_PRIVATE, "")).isZero();
       assertThat(libc.mount("tmpfs", newRoot.toString(), "tmpfs", 0, "size=1m")).isZero();
@@ -87,7 +88,7 @@ class LinuxLibCTest {
       Files.createDirectory(newRoot.resolve("old"));
       assertThat(libc.syscall(Native.SYS_PIVOT_ROOT, newRoot.toString(), newRoot.resolve("old").toString()))
           .as(Native.error("pivot_root")).isZero();
-      assertThat(libc.chdir("/")).isZero();
+      assertThat(libc.chdir(Sys.cstr("/"))).isZero();
       String marker = Files.readString(Path.of("/marker"));
       assertThat(libc.umount2("/old", MNT_DETACH)).isZero();
       return marker;
@@ -114,15 +115,13 @@ class LinuxLibCTest {
 
   /** The fd, or -errno. */
   private static long openBeneath(int dirfd, String path) {
-    Pointer how = Memory.allocateDirect(Native.runtime(), 24, true);
-    how.putLong(0, Native.O_RDONLY | Native.O_CLOEXEC);
-    how.putLong(16, RESOLVE_BENEATH);
-    long fd = Native.libc().syscall(Native.SYS_OPENAT2, dirfd, path, how, 24);
-    if (fd < 0) {
-      return -Native.errno();
+    try {
+      int fd = Sys.openat2(dirfd, path, Sys.O_RDONLY, 0, RESOLVE_BENEATH);
+      Sys.close(fd);
+      return fd;
+    } catch (Errno e) {
+      return -e.errno();
     }
-    Native.libc().close((int) fd);
-    return fd;
   }
 
   @Test

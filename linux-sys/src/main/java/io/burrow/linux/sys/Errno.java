@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.sys;
+package io.burrow.linux.sys;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.sys;
+package io.burrow.linux.sys;
 
 /**
  * Bounded polling before a thread blocks, for the waits on the file-access path (a FUSE request,

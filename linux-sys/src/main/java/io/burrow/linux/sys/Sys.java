@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.sys;
+package io.burrow.linux.sys;
 
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Platform;
 import jnr.ffi.Runtime;
 
 /**
@@ -17,8 +18,13 @@ import jnr.ffi.Runtime;
 public final class Sys {
   private Sys() {}
 
-  public static final LibC C = LibraryLoader.create(LibC.class).failImmediately().load("c");
-  private static final Runtime RT = Runtime.getRuntime(C);
+  /**
+   * The process's one libc binding (also {@link Native#libc()}). Symbols resolve on first call, so
+   * a call the C library lacks fails only where it is made.
+   */
+  public static final LibC C = LibraryLoader.create(LibC.class)
+      .load(Platform.getNativePlatform().getStandardCLibraryName());
+  static final Runtime RT = Runtime.getRuntime(C);
   private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
 
   public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3;

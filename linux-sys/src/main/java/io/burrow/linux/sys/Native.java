@@ -1,14 +1,12 @@
-package io.burrow.linux;
+package io.burrow.linux.sys;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Platform;
 import jnr.ffi.Runtime;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 
 /**
- * The process-wide native handles, loaded once on first use: libc through {@link LinuxLibC} and
- * jnr-posix. Also the Linux constants burrow uses. Thread-safe.
+ * The process-wide native handles, loaded once on first use: libc through {@link LibC} (the one
+ * instance {@link Sys} uses too) and jnr-posix. Also the Linux constants burrow uses. Thread-safe.
  */
 public final class Native {
   public static final int AF_UNIX = 1;
@@ -25,20 +23,17 @@ public final class Native {
   public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   public static final long SYS_PIVOT_ROOT = 155;
-  public static final long SYS_OPENAT2 = 437;
   public static final long SYS_SECCOMP = 317;
   public static final int EFAULT = 14;
 
   private static final class Holder {
-    static final LinuxLibC LIBC = LibraryLoader.create(LinuxLibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());
     static final POSIX POSIX = POSIXFactory.getNativePOSIX();
-    static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
   }
 
   private Native() {}
 
-  public static LinuxLibC libc() {
-    return Holder.LIBC;
+  public static LibC libc() {
+    return Sys.C;
   }
 
   public static POSIX posix() {
@@ -46,12 +41,12 @@ public final class Native {
   }
 
   public static Runtime runtime() {
-    return Holder.RUNTIME;
+    return Sys.RT;
   }
 
   /** errno of the last failed call on this thread. */
   public static int errno() {
-    return Holder.RUNTIME.getLastError();
+    return Sys.errno();
   }
 
   /** "what: strerror(errno)", for exceptions. */
