@@ -1,5 +1,9 @@
 package io.burrow.fs.gofer.fuse;
 
+import io.burrow.fuse.FuseMount;
+
+import io.burrow.fuse.FuseBridge;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.burrow.p9.client.NinePClient;

@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fuse;
 
 import io.burrow.p9.client.NinePClient;
 import io.burrow.p9.Dirent;

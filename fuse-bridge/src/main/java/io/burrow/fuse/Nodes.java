@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fuse;
 
 import java.util.ArrayList;
 import java.util.HashMap;

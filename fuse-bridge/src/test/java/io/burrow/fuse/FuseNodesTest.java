@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fuse;
 
 /**
  * FUSE kernel protocol constants and struct sizes, taken from the Linux kernel's

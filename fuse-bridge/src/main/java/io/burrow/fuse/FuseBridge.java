@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fuse;
 
 import io.burrow.p9.client.NinePClient;
 import io.burrow.p9.Message;
@@ -221,6 +221,11 @@ public final class FuseBridge implements AutoCloseable {
   /** Nodes the kernel currently holds (the root included); for tests of lookup accounting. */
   public int liveNodes() {
     return nodes.size();
+  }
+
+  /** FUSE file handles open now (each holds an opened 9P fid), for diagnostics and tests. */
+  public int openHandles() {
+    return ops.openHandles();
   }
 
   /** Requests served so far by FUSE opcode name, for diagnostics and benchmarks. */

@@ -1,4 +1,8 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fs.gofer;
+
+import io.burrow.fuse.FuseMount;
+
+import io.burrow.fuse.FuseBridge;
 
 import io.burrow.p9.client.NinePClient;
 import io.burrow.p9.server.NinePServer;

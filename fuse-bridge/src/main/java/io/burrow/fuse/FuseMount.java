@@ -1,4 +1,4 @@
-package io.burrow.fs.gofer.fuse;
+package io.burrow.fuse;
 
 import io.burrow.linux.sys.Errno;
 import io.burrow.linux.sys.Sys;
