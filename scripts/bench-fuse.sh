@@ -35,7 +35,7 @@ else
   for _ in $(seq 100); do [[ -S "$work/g.sock" ]] && break; sleep 0.1; done
   src=(--socket="$work/g.sock"); mode="gofer process"
 fi
-java -cp "$cp" io.burrow.fs.gofer.fuse.FuseServeMain --mount="$work/mnt" "${src[@]}" \
+java -cp "$cp" io.burrow.fs.gofer.FuseServeMain --mount="$work/mnt" "${src[@]}" \
   --threads="${FUSE_THREADS:-8}" > "$work/fuse.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do mountpoint -q "$work/mnt" && break; sleep 0.1; done

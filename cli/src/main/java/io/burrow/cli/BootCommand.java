@@ -2,7 +2,7 @@ package io.burrow.cli;
 
 import io.burrow.api.spi.IoFile;
 import io.burrow.core.Sandbox;
-import io.burrow.linux.Fd;
+import io.burrow.linux.sys.Fd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

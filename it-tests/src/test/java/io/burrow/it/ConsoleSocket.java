@@ -1,7 +1,7 @@
 package io.burrow.it;
 
-import io.burrow.linux.Fd;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.Fd;
+import io.burrow.linux.sys.Native;
 import io.burrow.linux.UnixSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

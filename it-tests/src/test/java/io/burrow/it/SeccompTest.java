@@ -134,13 +134,13 @@ class SeccompTest {
   void aNotifyRuleDeliversTheListenerFdAndTheProcessStateToTheAgent(TestEnv env) throws Exception {
     java.nio.file.Path socket = env.base().resolve("agent.sock");
     java.util.concurrent.CompletableFuture<String> received = new java.util.concurrent.CompletableFuture<>();
-    try (io.burrow.linux.Fd listener = io.burrow.linux.UnixSockets.listen(socket, 0600)) {
+    try (io.burrow.linux.sys.Fd listener = io.burrow.linux.UnixSockets.listen(socket, 0600)) {
       Thread agent = new Thread(() -> {
-        try (io.burrow.linux.Fd conn = io.burrow.linux.UnixSockets.accept(listener, java.time.Duration.ofSeconds(60))
+        try (io.burrow.linux.sys.Fd conn = io.burrow.linux.UnixSockets.accept(listener, java.time.Duration.ofSeconds(60))
                  .orElseThrow(() -> new AssertionError("no connection to the agent"));
              io.burrow.linux.UnixSockets.Received msg = io.burrow.linux.UnixSockets.receive(conn, 65536, 4)) {
           StringBuilder fds = new StringBuilder();
-          for (io.burrow.linux.Fd fd : msg.fds()) {
+          for (io.burrow.linux.sys.Fd fd : msg.fds()) {
             fds.append(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd.fd())));
           }
           // Closing the listener (msg.close) makes the notified syscall fail with ENOSYS.

@@ -1,5 +1,7 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.Native;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.burrow.api.spi.SeccompCompiler;
 import io.burrow.api.spi.SeccompProgram;

@@ -1,5 +1,9 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.LibC;
+
+import io.burrow.linux.sys.Native;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +28,7 @@ public final class PosixSpawner {
 
   /** Spawns {@code path} and returns its pid; the child is not waited for. */
   public static int spawn(String path, List<String> argv, List<String> env, List<Integer> fds) {
-    LinuxLibC libc = Native.libc();
+    LibC libc = Native.libc();
     jnr.ffi.Runtime rt = Native.runtime();
     // Move the sources out of the way first, so that placing one at i cannot clobber another.
     List<Integer> high = new ArrayList<>();

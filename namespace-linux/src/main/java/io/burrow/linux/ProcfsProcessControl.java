@@ -1,5 +1,12 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.LibC;
+import io.burrow.linux.sys.Sys;
+
+import io.burrow.linux.sys.Fd;
+
+import io.burrow.linux.sys.Native;
+
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spi.IoFile;
 import io.burrow.api.spi.ProcessControl;
@@ -179,8 +186,8 @@ public final class ProcfsProcessControl implements ProcessControl {
 
   @Override
   public void confine(Path emptyRoot) throws IOException {
-    LinuxLibC libc = Native.libc();
-    if (libc.chroot(emptyRoot.toString()) < 0 || libc.chdir("/") < 0) {
+    LibC libc = Native.libc();
+    if (libc.chroot(Sys.cstr(emptyRoot.toString())) < 0 || libc.chdir(Sys.cstr("/")) < 0) {
       throw new IOException(Native.error("confine to " + emptyRoot));
     }
     if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

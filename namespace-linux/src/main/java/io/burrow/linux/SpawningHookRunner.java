@@ -1,5 +1,9 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.Fd;
+
+import io.burrow.linux.sys.Native;
+
 import io.burrow.api.spec.Hooks;
 import io.burrow.api.spi.HookRunner;
 import java.io.IOException;

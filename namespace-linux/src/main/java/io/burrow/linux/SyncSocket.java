@@ -1,5 +1,9 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.Fd;
+
+import io.burrow.linux.sys.Native;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,5 +1,9 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.Fd;
+
+import io.burrow.linux.sys.Native;
+
 import io.burrow.api.spi.ControlChannel;
 import io.burrow.api.spi.IoFile;
 import java.io.IOException;

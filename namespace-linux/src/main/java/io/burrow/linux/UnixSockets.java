@@ -1,5 +1,9 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.Fd;
+
+import io.burrow.linux.sys.Native;
+
 import io.burrow.api.spi.IoFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -164,7 +168,7 @@ public final class UnixSockets {
   private static Optional<Fd> acceptWithin(Fd listener, long timeoutNanos) throws IOException {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
-      int fd = Native.libc().accept4(listener.fd(), null, null, Native.SOCK_CLOEXEC);
+      int fd = Native.libc().accept4(listener.fd(), 0, 0, Native.SOCK_CLOEXEC);
       if (fd >= 0) {
         return Optional.of(new Fd(fd, "connection accepted by " + listener.description()));
       }

@@ -1,5 +1,9 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.Fd;
+
+import io.burrow.linux.sys.Native;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -6,7 +6,7 @@ import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.IoFiles;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.ServedMounts;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.Native;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;

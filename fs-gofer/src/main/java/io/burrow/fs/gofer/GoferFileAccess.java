@@ -15,14 +15,14 @@ import io.burrow.api.spi.LaunchRequest;
 import io.burrow.api.spi.MountSources;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.api.spi.ServedMounts;
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.fuse.FuseBridge;
-import io.burrow.fs.gofer.fuse.FuseMount;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.sys.Sys;
-import io.burrow.linux.Fd;
-import io.burrow.linux.Native;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.fuse.FuseBridge;
+import io.burrow.fuse.FuseMount;
+import io.burrow.p9.Message;
+import io.burrow.p9.P9;
+import io.burrow.linux.sys.Sys;
+import io.burrow.linux.sys.Fd;
+import io.burrow.linux.sys.Native;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,7 +196,7 @@ public final class GoferFileAccess implements FileAccess {
       Path target = work.resolve("mnt").resolve(Integer.toString(i));
       String what = i == 0 ? "the root " + ctx.rootfs() : describe(ctx.spec(), served.get(i - 1));
       try {
-        NinePClient client = NinePClient.connect(Sys.C.dup(ioFiles.files().get(i).fd()), MSIZE);
+        NinePClient client = NinePClient.connect(new FdTransport(Sys.C.dup(ioFiles.files().get(i).fd())), MSIZE);
         int rootType = rootType(client);
         if (rootType != Sys.S_IFDIR && rootType != Sys.S_IFREG) {
           throw new IOException("the gofer serves a file of type 0" + Integer.toOctalString(rootType)

@@ -6,11 +6,11 @@ import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.spi.ServedMounts;
 import io.burrow.fs.gofer.server.Confinement;
-import io.burrow.fs.gofer.server.Connection;
-import io.burrow.fs.gofer.server.NinePServer;
+import io.burrow.p9.server.Connection;
+import io.burrow.p9.server.NinePServer;
 import io.burrow.fs.gofer.server.ServedMount;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -151,12 +151,12 @@ public final class GoferMain {
           System.out.flush();
           while (true) {
             int c = UnixListener.accept(listenFd);
-            server.serve(c, mounts.get(0));
+            mounts.get(0).serveOn(server, c);
           }
         }
         List<Connection> conns = new ArrayList<>();
         for (int i = 0; i < args.ioFds().size(); i++) {
-          conns.add(server.serve(args.ioFds().get(i), mounts.get(i)));
+          conns.add(mounts.get(i).serveOn(server, args.ioFds().get(i)));
         }
         for (Connection c : conns) {
           c.awaitEnd();

@@ -2,8 +2,8 @@ package io.burrow.fs.gofer;
 
 import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -20,13 +20,13 @@ import io.burrow.api.spi.LaunchRequest;
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessId;
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Message.*;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.server.NinePServer;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Message.*;
+import io.burrow.p9.P9;
+import io.burrow.p9.server.NinePServer;
 import io.burrow.fs.gofer.server.ServedMount;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,7 +68,7 @@ class GoferFileAccessTest {
           assertThat(Sys.C.fcntl(f.fd(), 1, 0) & 1).as("FD_CLOEXEC on %s", f).isEqualTo(1);
           ServedMount m = ServedMount.open(served.get(i).toString(), false);
           mounts.add(m);
-          server.serve(Sys.C.dup(f.fd()), m); // the caller still owns and closes its copy
+          m.serveOn(server, Sys.C.dup(f.fd())); // the caller still owns and closes its copy
         }
       } catch (Errno e) {
         throw new LaunchException("fake launch", e);
@@ -150,7 +150,7 @@ class GoferFileAccessTest {
         // the sandbox end i reaches mount i: the root first, then the bind mount
         List<String> seen = new ArrayList<>();
         for (IoFile f : files.files()) {
-          try (NinePClient c = NinePClient.connect(Sys.C.dup(f.fd()), 8192)) {
+          try (NinePClient c = NinePClient.connect(new io.burrow.fs.gofer.FdTransport(Sys.C.dup(f.fd())), 8192)) {
             c.call(new Tattach(0, P9.NOFID, "", "", 0), Rattach.class);
             c.call(new Twalk(0, 1, List.of("which")), Rwalk.class);
             c.call(new Tlopen(1, 0), Rlopen.class);

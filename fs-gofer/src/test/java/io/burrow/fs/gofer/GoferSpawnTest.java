@@ -13,17 +13,17 @@ import io.burrow.api.spi.IoFile;
 import io.burrow.api.spi.IoFiles;
 import io.burrow.api.spi.ProcessId;
 import io.burrow.api.spi.Signals;
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Message.Rattach;
-import io.burrow.fs.gofer.p9.Message.Rlopen;
-import io.burrow.fs.gofer.p9.Message.Rread;
-import io.burrow.fs.gofer.p9.Message.Rwalk;
-import io.burrow.fs.gofer.p9.Message.Tattach;
-import io.burrow.fs.gofer.p9.Message.Tlopen;
-import io.burrow.fs.gofer.p9.Message.Tread;
-import io.burrow.fs.gofer.p9.Message.Twalk;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Message.Rattach;
+import io.burrow.p9.Message.Rlopen;
+import io.burrow.p9.Message.Rread;
+import io.burrow.p9.Message.Rwalk;
+import io.burrow.p9.Message.Tattach;
+import io.burrow.p9.Message.Tlopen;
+import io.burrow.p9.Message.Tread;
+import io.burrow.p9.Message.Twalk;
+import io.burrow.p9.P9;
+import io.burrow.linux.sys.Sys;
 import io.burrow.linux.ExecHelper;
 import io.burrow.linux.ExecHelperLauncher;
 import io.burrow.linux.ProcIdMapper;
@@ -84,7 +84,7 @@ class GoferSpawnTest {
         assertThat(Files.readString(proc.resolve("uid_map"))).containsPattern("1\\s+100000\\s+65536");
         List<String> seen = new ArrayList<>();
         for (IoFile f : files.files()) {
-          try (NinePClient c = NinePClient.connect(Sys.C.dup(f.fd()), 8192)) {
+          try (NinePClient c = NinePClient.connect(new io.burrow.fs.gofer.FdTransport(Sys.C.dup(f.fd())), 8192)) {
             c.call(new Tattach(0, P9.NOFID, "", "", 0), Rattach.class);
             c.call(new Twalk(0, 1, List.of("which")), Rwalk.class);
             c.call(new Tlopen(1, 0), Rlopen.class);

@@ -1,8 +1,8 @@
 package io.burrow.linux.cgroup;
 
 import io.burrow.api.spi.CgroupManager.CgroupException;
-import io.burrow.linux.Fd;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.Fd;
+import io.burrow.linux.sys.Native;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,7 +14,7 @@ import jnr.ffi.Pointer;
 
 /**
  * bpf(2) for cgroup v2 device programs, through libc's {@code syscall} (jnr-ffi, {@link
- * io.burrow.linux.LinuxLibC}): load a {@link DeviceFilter.Program}, attach it to a cgroup with
+ * io.burrow.linux.sys.LibC}): load a {@link DeviceFilter.Program}, attach it to a cgroup with
  * BPF_F_ALLOW_MULTI, list and detach what is attached. {@link #installDeviceFilter} is runc's
  * sequence (ebpf_linux.go): query the attached programs, load and attach the new one, then
  * detach the old ones, so the cgroup is never without a filter (while both are attached the

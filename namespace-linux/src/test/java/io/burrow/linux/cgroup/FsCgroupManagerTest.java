@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spi.CgroupManager.CgroupException;
-import io.burrow.linux.LinuxLibC;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.LibC;
+import io.burrow.linux.sys.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -119,7 +119,7 @@ class FsCgroupManagerTest {
     ExecutorService thread = Executors.newSingleThreadExecutor();
     try {
       thread.submit((Callable<Void>) () -> {
-        LinuxLibC libc = Native.libc();
+        LibC libc = Native.libc();
         assertThat(libc.unshare(CLONE_NEWNS)).as(Native.error("unshare")).isZero();
         assertThat(libc.mount("", "/", "", MS_REC | MS_PRIVATE, "")).as(Native.error("make private")).isZero();
         assertThat(libc.mount("none", mount.toString(), "cgroup2", 0, "")).as(Native.error("mount cgroup2")).isZero();
@@ -183,8 +183,8 @@ class FsCgroupManagerTest {
       // A parent whose program forbids programs below it (attached without BPF_F_ALLOW_MULTI): the
       // kernel refuses the attach, create says which cgroup, and leaves none behind.
       Path parentDir = mount.resolve(parent.substring(1));
-      try (io.burrow.linux.Fd parentFd = CgroupBpf.openCgroup(parentDir);
-          io.burrow.linux.Fd allowAll = CgroupBpf.load(DeviceFilter.compile(List.of(
+      try (io.burrow.linux.sys.Fd parentFd = CgroupBpf.openCgroup(parentDir);
+          io.burrow.linux.sys.Fd allowAll = CgroupBpf.load(DeviceFilter.compile(List.of(
               new DeviceRule(true, 'a', DeviceRule.ANY, DeviceRule.ANY, "rwm", "test"))), parentDir)) {
         CgroupBpf.attach(parentFd, allowAll, parentDir, 0);
       }

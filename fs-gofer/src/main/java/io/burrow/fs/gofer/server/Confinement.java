@@ -1,7 +1,7 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

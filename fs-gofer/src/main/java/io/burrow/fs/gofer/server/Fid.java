@@ -1,6 +1,6 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Sys;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,10 +31,10 @@ final class Fid {
   }
 
   /** The open fd; EBADF when the fid has not been opened. */
-  int requireOpen() throws io.burrow.fs.gofer.sys.Errno {
+  int requireOpen() throws io.burrow.linux.sys.Errno {
     int fd = openFd;
     if (fd < 0) {
-      throw new io.burrow.fs.gofer.sys.Errno(io.burrow.fs.gofer.p9.P9.EBADF, "fid not open");
+      throw new io.burrow.linux.sys.Errno(io.burrow.p9.P9.EBADF, "fid not open");
     }
     return fd;
   }

@@ -1,12 +1,14 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.p9.Dirent;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.Message.*;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.Qid;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.Dirent;
+import io.burrow.p9.Message;
+import io.burrow.p9.Message.*;
+import io.burrow.p9.P9;
+import io.burrow.p9.P9Error;
+import io.burrow.p9.Qid;
+import io.burrow.p9.server.Session;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * nor opened, and a read-only mount refuses every mutating request with EROFS before touching
  * anything.
  */
-final class FileOps {
+final class FileOps implements Session {
   /** At most this many fids per connection, so a client cannot exhaust the gofer's fds. */
   static final int MAX_FIDS = 16384;
   private static final int XATTR_SIZE_MAX = 65536;
@@ -58,7 +60,8 @@ final class FileOps {
    * that could wait for a peer (opening, reading or writing a fifo or socket) go to a worker.
    * Safe from the reader thread; the answer may be stale, never unsafe.
    */
-  boolean answerInline(Message m, boolean alone) {
+  @Override
+  public boolean answerInline(Message m, boolean alone) {
     return switch (m.type()) {
       case P9.TATTACH, P9.TWALK, P9.TGETATTR, P9.TSETATTR, P9.TCLUNK, P9.TSTATFS, P9.TREADLINK, P9.TLCREATE,
           P9.TMKDIR, P9.TSYMLINK, P9.TMKNOD, P9.TLINK, P9.TRENAME, P9.TRENAMEAT, P9.TUNLINKAT, P9.TREMOVE,
@@ -109,6 +112,11 @@ final class FileOps {
     }
   }
 
+  @Override
+  public void reset() {
+    clunkAll();
+  }
+
   /** Drops every fid (Tversion reset, or the connection ended). */
   void clunkAll() {
     for (Integer k : new ArrayList<>(fids.keySet())) {
@@ -131,11 +139,21 @@ final class FileOps {
 
   // ---- dispatch --------------------------------------------------------------------------------
 
+  /** {@inheritDoc} A failed host call's {@link Errno} becomes the {@link P9Error} the client gets. */
+  @Override
+  public Message handle(int tag, Message m, ByteBuffer out) throws P9Error {
+    try {
+      return dispatch(tag, m, out);
+    } catch (Errno e) {
+      throw new P9Error(e.errno(), e);
+    }
+  }
+
   /**
    * Executes one request. Returns the reply, or null when the reply frame (Rread/Rreaddir) was
    * built directly in {@code out} (which then holds it from 0 to its position).
    */
-  Message handle(int tag, Message m, ByteBuffer out) throws Errno {
+  private Message dispatch(int tag, Message m, ByteBuffer out) throws Errno {
     return switch (m.type()) {
       case P9.TAUTH -> throw new Errno(P9.ENOENT, "no authentication required");
       case P9.TATTACH -> attach((Tattach) m);
@@ -883,10 +901,6 @@ final class FileOps {
     } finally {
       f.release();
     }
-  }
-
-  static String describe(Message m) {
-    return m.getClass().getSimpleName();
   }
 
   static byte[] utf8(String s) {

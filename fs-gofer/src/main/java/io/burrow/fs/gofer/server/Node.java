@@ -1,9 +1,9 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.Qid;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.P9;
+import io.burrow.p9.Qid;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**

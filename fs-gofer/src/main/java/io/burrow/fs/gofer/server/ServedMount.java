@@ -1,7 +1,7 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.Sys;
 
 /**
  * One served directory: its host path (for messages only), an O_PATH fd of it opened before the
@@ -54,6 +54,14 @@ public final class ServedMount implements AutoCloseable {
     }
     int dir = Sys.openat(Sys.AT_FDCWD, p.getParent().toString(), Sys.O_PATH | Sys.O_DIRECTORY, 0);
     return new ServedMount(hostPath, readOnly, dir, p.getFileName().toString());
+  }
+
+  /**
+   * Serves this mount on {@code fd} (a connected AF_UNIX stream socket, now owned by the server)
+   * with a fresh fid table. The mount stays owned by the caller and must outlive the connection.
+   */
+  public io.burrow.p9.server.Connection serveOn(io.burrow.p9.server.NinePServer server, int fd) {
+    return server.serve(new io.burrow.fs.gofer.FdTransport(fd), new FileOps(this), toString());
   }
 
   public String hostPath() {

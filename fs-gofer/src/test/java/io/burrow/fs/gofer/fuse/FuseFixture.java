@@ -1,13 +1,17 @@
 package io.burrow.fs.gofer.fuse;
 
+import io.burrow.fuse.FuseMount;
+
+import io.burrow.fuse.FuseBridge;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.server.Connection;
-import io.burrow.fs.gofer.server.NinePServer;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.server.Connection;
+import io.burrow.p9.server.NinePServer;
 import io.burrow.fs.gofer.server.ServedMount;
-import io.burrow.fs.gofer.sys.Sys;
-import io.burrow.linux.Native;
+import io.burrow.linux.sys.Sys;
+import io.burrow.linux.sys.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -45,8 +49,8 @@ final class FuseFixture implements AutoCloseable {
     try {
       sm = ServedMount.open(served.toString(), false);
       int[] sv = Sys.socketpair();
-      conn = server.serve(sv[0], sm);
-      c = NinePClient.connect(sv[1], NinePServer.DEFAULT_MAX_MSIZE);
+      conn = sm.serveOn(server, sv[0]);
+      c = NinePClient.connect(new io.burrow.fs.gofer.FdTransport(sv[1]), NinePServer.DEFAULT_MAX_MSIZE);
       b = FuseBridge.start(FuseMount.mount(mountPoint), c, options);
     } catch (Exception e) {
       if (c != null) {

@@ -506,7 +506,7 @@ class FusePosixTest {
     }
     assertThat(fx.bridge.liveNodes()).as("nodes left after drop_caches (started with %d)", before)
         .isLessThanOrEqualTo(10);
-    assertThat(fx.bridge.ops.openHandles()).isZero();
+    assertThat(fx.bridge.openHandles()).isZero();
     // and everything still works after being forgotten
     assertThat(Files.readString(d.resolve("l7"))).isEqualTo("x");
     assertThat(attr(d.resolve("f7"), "nlink")).isEqualTo(2);

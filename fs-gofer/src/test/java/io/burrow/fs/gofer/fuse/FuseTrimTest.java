@@ -1,5 +1,7 @@
 package io.burrow.fs.gofer.fuse;
 
+import io.burrow.fuse.FuseBridge;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

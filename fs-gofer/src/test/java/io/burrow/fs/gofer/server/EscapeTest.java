@@ -2,12 +2,12 @@ package io.burrow.fs.gofer.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.Message.*;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Message;
+import io.burrow.p9.Message.*;
+import io.burrow.p9.P9;
+import io.burrow.p9.P9Error;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,7 +76,7 @@ class EscapeTest {
     try {
       Message r = c.call(m);
       throw new AssertionError("escape attempt succeeded: " + m + " -> " + r);
-    } catch (Errno e) {
+    } catch (P9Error e) {
       return e.errno();
     }
   }
@@ -88,7 +88,7 @@ class EscapeTest {
   private void assertNeverReadable(int fid) throws Exception {
     try {
       c.call(new Tlopen(fid, 0), Rlopen.class);
-    } catch (Errno e) {
+    } catch (P9Error e) {
       return;
     }
     ByteBuffer d = c.call(new Tread(fid, 0, 100), Rread.class).data();
@@ -241,15 +241,15 @@ class EscapeTest {
             String got = StandardCharsets.UTF_8.decode(c.call(new Tread(fid, 0, 100), Rread.class).data()).toString();
             assertThat(got).isEqualTo("decoy");
             reads++;
-          } catch (Errno e) {
+          } catch (P9Error e) {
             // fine: refused or raced
           }
-        } catch (Errno e) {
+        } catch (P9Error e) {
           assertThat(e.errno()).isIn(P9.ENOENT, P9.ENOTDIR, P9.ELOOP, P9.EXDEV, P9.EAGAIN, P9.ESTALE);
         }
         try {
           c.call(new Tclunk(fid));
-        } catch (Errno e) {
+        } catch (P9Error e) {
           // the walk did not create it
         }
         // the pinned fid keeps naming the real directory whatever its name is now
@@ -259,11 +259,11 @@ class EscapeTest {
           assertThat(StandardCharsets.UTF_8.decode(c.call(new Tread(99, 0, 100), Rread.class).data()).toString())
               .isEqualTo("decoy");
           c.call(new Tclunk(99));
-        } catch (Errno e) {
+        } catch (P9Error e) {
           assertThat(e.errno()).isIn(P9.ENOENT, P9.ESTALE);
           try {
             c.call(new Tclunk(99));
-          } catch (Errno ignored) {
+          } catch (P9Error ignored) {
             // not created
           }
         }

@@ -1,13 +1,15 @@
 package io.burrow.fs.gofer.server;
 
+import io.burrow.p9.server.Connection;
+import io.burrow.p9.server.NinePServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.Message.*;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Codec;
+import io.burrow.p9.Message;
+import io.burrow.p9.Message.*;
+import io.burrow.p9.P9;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -119,7 +121,7 @@ class HostileFramesTest {
           while (RawFrames.read(fd) != null) {
             // drain whatever the server answers until it closes
           }
-        } catch (io.burrow.fs.gofer.p9.P9ProtocolException e) {
+        } catch (io.burrow.p9.P9ProtocolException e) {
           // the server's reply to garbage need not be decodable by this raw reader
         } finally {
           Sys.close(fd);

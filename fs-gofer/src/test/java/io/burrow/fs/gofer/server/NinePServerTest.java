@@ -1,17 +1,19 @@
 package io.burrow.fs.gofer.server;
 
+import io.burrow.p9.server.Connection;
+import io.burrow.p9.server.NinePServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.Dirent;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.Message.*;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.Qid;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Codec;
+import io.burrow.p9.Dirent;
+import io.burrow.p9.Message;
+import io.burrow.p9.Message.*;
+import io.burrow.p9.P9;
+import io.burrow.p9.Qid;
+import io.burrow.p9.P9Error;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -53,10 +55,10 @@ class NinePServerTest {
   private static int errno(ThrowingRunnable r) {
     try {
       r.run();
-    } catch (Errno e) {
+    } catch (P9Error e) {
       return e.errno();
     } catch (Exception e) {
-      throw new AssertionError("expected Errno, got " + e, e);
+      throw new AssertionError("expected P9Error, got " + e, e);
     }
     throw new AssertionError("expected an error");
   }

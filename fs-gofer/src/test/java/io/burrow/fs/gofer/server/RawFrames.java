@@ -1,8 +1,8 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.p9.Codec;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.Codec;
+import io.burrow.p9.Message;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -39,7 +39,7 @@ final class RawFrames {
       long n;
       try {
         n = Sys.read(fd, b, off + done, len - done);
-      } catch (io.burrow.fs.gofer.sys.Errno e) {
+      } catch (io.burrow.linux.sys.Errno e) {
         if (e.errno() == 104) { // ECONNRESET: the server closed with our bytes unread
           return false;
         }

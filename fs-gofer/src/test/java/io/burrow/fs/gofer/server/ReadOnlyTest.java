@@ -1,13 +1,15 @@
 package io.burrow.fs.gofer.server;
 
+import io.burrow.p9.server.Connection;
+import io.burrow.p9.server.NinePServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.Message.*;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.sys.Errno;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Message;
+import io.burrow.p9.Message.*;
+import io.burrow.p9.P9;
+import io.burrow.p9.P9Error;
+import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +49,7 @@ class ReadOnlyTest {
         try {
           c.call(m);
           throw new AssertionError("mutation allowed on a read-only mount: " + m);
-        } catch (Errno e) {
+        } catch (P9Error e) {
           assertThat(e.errno()).as(m.toString()).isEqualTo(P9.EROFS);
         }
       }
@@ -56,7 +58,7 @@ class ReadOnlyTest {
       try {
         c.call(new Twrite(1, 0, ByteBuffer.wrap(new byte[] {'x'})));
         throw new AssertionError("write allowed");
-      } catch (Errno e) {
+      } catch (P9Error e) {
         assertThat(e.errno()).isEqualTo(P9.EROFS);
       }
     }

@@ -1,10 +1,12 @@
 package io.burrow.fs.gofer.server;
 
-import io.burrow.fs.gofer.client.NinePClient;
-import io.burrow.fs.gofer.p9.Message;
-import io.burrow.fs.gofer.p9.P9;
-import io.burrow.fs.gofer.p9.Qid;
-import io.burrow.fs.gofer.sys.Sys;
+import io.burrow.p9.server.Connection;
+import io.burrow.p9.server.NinePServer;
+import io.burrow.p9.client.NinePClient;
+import io.burrow.p9.Message;
+import io.burrow.p9.P9;
+import io.burrow.p9.Qid;
+import io.burrow.linux.sys.Sys;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +28,8 @@ final class ServerFixture implements AutoCloseable {
 
   NinePClient connect(int msize) throws Exception {
     int[] sv = Sys.socketpair();
-    connections.add(server.serve(sv[0], mount));
-    NinePClient c = NinePClient.connect(sv[1], msize);
+    connections.add(mount.serveOn(server, sv[0]));
+    NinePClient c = NinePClient.connect(new io.burrow.fs.gofer.FdTransport(sv[1]), msize);
     clients.add(c);
     return c;
   }
@@ -35,7 +37,7 @@ final class ServerFixture implements AutoCloseable {
   /** A raw connection: the client end's fd, for hostile frames. The caller closes it. */
   int connectRaw() throws Exception {
     int[] sv = Sys.socketpair();
-    connections.add(server.serve(sv[0], mount));
+    connections.add(mount.serveOn(server, sv[0]));
     return sv[1];
   }
 

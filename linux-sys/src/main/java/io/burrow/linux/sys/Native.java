@@ -1,0 +1,57 @@
+package io.burrow.linux.sys;
+
+import jnr.ffi.Runtime;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+
+/**
+ * The process-wide native handles, loaded once on first use: libc through {@link LibC} (the one
+ * instance {@link Sys} uses too) and jnr-posix. Also the Linux constants burrow uses. Thread-safe.
+ */
+public final class Native {
+  public static final int AF_UNIX = 1;
+  public static final int SOCK_STREAM = 1;
+  public static final int SOCK_CLOEXEC = 0x80000;
+  public static final int F_DUPFD_CLOEXEC = 1030;
+  public static final int O_RDONLY = 0;
+  public static final int O_WRONLY = 1;
+  public static final int O_NONBLOCK = 0x800;
+  public static final int O_CLOEXEC = 0x80000;
+  public static final int EINTR = 4;
+  public static final int EAGAIN = 11;
+  public static final int ESRCH = 3;
+  public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+  public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+  public static final long SYS_PIVOT_ROOT = 155;
+  public static final long SYS_SECCOMP = 317;
+  public static final int EFAULT = 14;
+
+  private static final class Holder {
+    static final POSIX POSIX = POSIXFactory.getNativePOSIX();
+  }
+
+  private Native() {}
+
+  public static LibC libc() {
+    return Sys.C;
+  }
+
+  public static POSIX posix() {
+    return Holder.POSIX;
+  }
+
+  public static Runtime runtime() {
+    return Sys.RT;
+  }
+
+  /** errno of the last failed call on this thread. */
+  public static int errno() {
+    return Sys.errno();
+  }
+
+  /** "what: strerror(errno)", for exceptions. */
+  public static String error(String what) {
+    int errno = errno();
+    return what + ": " + Holder.POSIX.strerror(errno) + " (errno " + errno + ")";
+  }
+}

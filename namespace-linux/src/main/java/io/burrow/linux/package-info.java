@@ -1,0 +1,12 @@
+/**
+ * The Linux implementations of the runtime's process and namespace SPIs, bound by
+ * {@link io.burrow.linux.LinuxNamespaceModule}: the exec-helper launcher and
+ * {@code burrow-init} (the static C helper that carries out an init plan), procfs process
+ * control, the id mapper, the hook runner, AF_UNIX sockets with fd passing
+ * ({@link io.burrow.linux.UnixSockets}) and the control channel over them, and the libseccomp
+ * compiler; cgroups are in {@code io.burrow.linux.cgroup}.
+ *
+ * <p>Native calls go through linux-sys ({@code io.burrow.linux.sys}), the one place libc is bound;
+ * libseccomp's own binding is here because nothing else uses it.
+ */
+package io.burrow.linux;
