@@ -483,30 +483,26 @@ public final class Container implements AutoCloseable {
 
   /** Freezes every process of a running container, as {@code runc pause}. */
   public void pause() throws ContainerException {
-    Status status = status();
-    if (status != Status.RUNNING) {
-      throw new ContainerException("cannot pause container '" + id() + "': it is " + status.specName() + ", not running");
-    }
-    try {
-      services.cgroups().setFrozen(requireCgroup("pause"), true);
-    } catch (CgroupException e) {
-      throw new ContainerException("cannot pause container '" + id() + "': " + e.getMessage(), e);
-    }
-    save(record.withStatus(Status.PAUSED));
+    setFrozen("pause", Status.RUNNING, Status.PAUSED);
   }
 
   /** Thaws a paused container, as {@code runc resume}. */
   public void resume() throws ContainerException {
+    setFrozen("resume", Status.PAUSED, Status.RUNNING);
+  }
+
+  private void setFrozen(String what, Status from, Status to) throws ContainerException {
     Status status = status();
-    if (status != Status.PAUSED) {
-      throw new ContainerException("cannot resume container '" + id() + "': it is " + status.specName() + ", not paused");
+    if (status != from) {
+      throw new ContainerException("cannot " + what + " container '" + id() + "': it is " + status.specName() + ", not "
+          + from.specName());
     }
     try {
-      services.cgroups().setFrozen(requireCgroup("resume"), false);
+      services.cgroups().setFrozen(requireCgroup(what), to == Status.PAUSED);
     } catch (CgroupException e) {
-      throw new ContainerException("cannot resume container '" + id() + "': " + e.getMessage(), e);
+      throw new ContainerException("cannot " + what + " container '" + id() + "': " + e.getMessage(), e);
     }
-    save(record.withStatus(Status.RUNNING));
+    save(record.withStatus(to));
   }
 
   /** Applies the fields of an OCI {@code LinuxResources} object to the live cgroup, as {@code runc update}. */
