@@ -1,6 +1,7 @@
 package io.burrow.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
@@ -125,6 +126,31 @@ public final class Bundle {
       throw new AssertionError("cannot edit " + config(), e);
     }
     return this;
+  }
+
+  /** Adds a new namespace of {@code type} to linux.namespaces unless the spec has one. */
+  public Bundle withNamespace(String type) {
+    return editJson(c -> {
+      ArrayNode namespaces = (ArrayNode) c.get("linux").get("namespaces");
+      for (JsonNode ns : namespaces) {
+        if (ns.path("type").asText().equals(type)) {
+          return;
+        }
+      }
+      namespaces.addObject().put("type", type);
+    });
+  }
+
+  /** Removes every namespace of {@code type} from linux.namespaces. */
+  public Bundle withoutNamespace(String type) {
+    return editJson(c -> {
+      ArrayNode namespaces = (ArrayNode) c.get("linux").get("namespaces");
+      for (int i = namespaces.size() - 1; i >= 0; i--) {
+        if (namespaces.get(i).path("type").asText().equals(type)) {
+          namespaces.remove(i);
+        }
+      }
+    });
   }
 
   public Bundle args(String... args) {

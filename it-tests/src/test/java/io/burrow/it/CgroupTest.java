@@ -123,16 +123,7 @@ class CgroupTest {
   @Test
   void initIsInTheContainerCgroupBeforeItRunsAndItsCgroupNamespaceRootIsThere(TestEnv env) throws IOException {
     Bundle b = limited(env, "ns", "cat /proc/self/cgroup", r -> r.putObject("pids").put("limit", 100))
-        .editJson(c -> {
-          ArrayNode namespaces = (ArrayNode) c.get("linux").get("namespaces");
-          boolean has = false;
-          for (JsonNode ns : namespaces) {
-            has |= ns.path("type").asText().equals("cgroup");
-          }
-          if (!has) {
-            namespaces.addObject().put("type", "cgroup");
-          }
-        });
+        .withNamespace("cgroup");
     TestEnv.Container c = env.create(b, "ns");
     String hostView = read(Path.of("/proc/" + c.pid() + "/cgroup"));
     assertThat(hostView).as("/proc/%d/cgroup of the created init", c.pid()).contains(path(env, "ns"));
@@ -173,34 +164,15 @@ class CgroupTest {
       "echo 1 2>&1 > $(ls /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null | head -1)",
       "echo done");
 
-  private static void addNamespace(ObjectNode config, String type) {
-    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
-    for (JsonNode ns : namespaces) {
-      if (ns.path("type").asText().equals(type)) {
-        return;
-      }
-    }
-    namespaces.addObject().put("type", type);
-  }
-
-  private static void removeNamespace(ObjectNode config, String type) {
-    ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
-    for (int i = namespaces.size() - 1; i >= 0; i--) {
-      if (namespaces.get(i).path("type").asText().equals(type)) {
-        namespaces.remove(i);
-      }
-    }
-  }
-
   @Test
   void cgroupMountShowsTheContainersOwnCgroupReadOnlyWithAndWithoutACgroupNamespace(TestEnv env) throws IOException {
     long limit = 64L << 20;
     // Two bundle directories: both containers are made before either runs.
     Bundle withNs = limited(env.bundle("own"), env, "own", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
-        .editJson(c -> addNamespace(c, "cgroup"));
+        .withNamespace("cgroup");
     // Docker's default on v1: no cgroup namespace, so /proc/self/cgroup names host paths.
     Bundle withoutNs = limited(env.bundle("ownhost"), env, "ownhost", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit))
-        .editJson(c -> removeNamespace(c, "cgroup"));
+        .withoutNamespace("cgroup");
     for (Bundle b : List.of(withNs, withoutNs)) {
       String id = b == withNs ? "own" : "ownhost";
       Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), id);
@@ -244,7 +216,7 @@ class CgroupTest {
     Bundle b = limited(env, "userns", CGROUP_VIEW, r -> r.putObject("memory").put("limit", limit)).edit(s -> {
       s.linux.uidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
       s.linux.gidMappings = new ArrayList<>(List.of(new io.burrow.api.spec.IdMapping(0, 100000, 65536)));
-    }).editJson(c -> addNamespace(c, "user"));
+    }).withNamespace("user");
     Host.sh("chown", "-R", "100000:100000", b.rootfs().toString()).ok();
     Burrow.Result r = env.burrow().run("run", "--bundle", b.dir().toString(), "userns");
     assertOwnCgroupView(r, "userns", limit);

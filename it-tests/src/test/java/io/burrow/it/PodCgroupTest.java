@@ -7,7 +7,6 @@ import static io.burrow.it.HostCgroups.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spec.SpecIo;
 import java.io.IOException;
@@ -99,19 +98,6 @@ class PodCgroupTest {
     return pids;
   }
 
-  private static void withCgroupNamespace(Bundle b) {
-    b.editJson(c -> {
-      ArrayNode namespaces = (ArrayNode) c.get("linux").get("namespaces");
-      boolean has = false;
-      for (JsonNode ns : namespaces) {
-        has |= ns.path("type").asText().equals("cgroup");
-      }
-      if (!has) {
-        namespaces.addObject().put("type", "cgroup");
-      }
-    });
-  }
-
   private static boolean nonEmpty(Path f) {
     try {
       return Files.size(f) > 0 && Files.readString(f).endsWith("\n");
@@ -130,7 +116,7 @@ class PodCgroupTest {
       r.putObject("pids").put("limit", 20);
     }).bind("/out", out, "rw").shell("cat /sys/fs/cgroup/" + (HostCgroups.v1("memory") ? "memory/memory.limit_in_bytes" : "memory.max")
         + " > /out/a-limit; cat /proc/self/cgroup > /out/a-cgroup; exec sleep 1000"), "container", "pod");
-    withCgroupNamespace(a);
+    a.withNamespace("cgroup");
     String p = path(env, "a");
 
     gofer(env).run("create", "--bundle", a.dir().toString(), "a").ok();
