@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.state.Status;
 import io.burrow.core.Container;
+import io.burrow.core.ContainerException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,7 +55,13 @@ final class EventsCommand implements Callable<Integer> {
         }
         oomSeen = oom;
         if (System.nanoTime() >= nextStats) {
-          print(container, false);
+          try {
+            print(container, false);
+          } catch (ContainerException e) {
+            // The container may stop between the status check and the read; like runc, a failed
+            // read is reported and the stream goes on until the next look sees it stopped.
+            System.err.println("burrow: events: " + e.getMessage());
+          }
           nextStats = System.nanoTime() + every.toNanos();
         }
       }
