@@ -1,22 +1,21 @@
 package io.burrow.cli;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
 import io.burrow.api.config.Config;
+import io.burrow.api.config.Installation;
 import io.burrow.cli.logging.LogSink;
+import io.burrow.core.BurrowRuntime;
 import io.burrow.core.Containers;
-import io.burrow.core.CoreModule;
 import io.burrow.core.RuntimeServices;
-import io.burrow.linux.LinuxNamespaceModule;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code burrow}: the top-level command and its global flags, runc's names and meanings. Builds
- * the {@link Config} and the Guice injector the subcommands work with. One instance per process.
+ * the {@link Config} and the {@link BurrowRuntime} the subcommands work with, with the plugins on
+ * the launcher's class path (its {@code plugins} directory and {@code BURROW_PLUGIN_PATH}). One
+ * instance per process.
  */
 @Command(
     name = "burrow",
@@ -39,9 +38,17 @@ public final class BurrowCommand {
   @Option(names = "--log-format", description = "text or json (default ${DEFAULT-VALUE})", defaultValue = "text")
   String logFormat;
 
-  @Option(names = "--file-access", description = "how containers reach files: direct or gofer (default ${DEFAULT-VALUE})",
-      defaultValue = Config.DEFAULT_FILE_ACCESS)
+  @Option(names = "--file-access", description = "how containers reach files: a file-access plugin, such as direct or gofer"
+      + " (default ${DEFAULT-VALUE})", defaultValue = Config.DEFAULT_FILE_ACCESS)
   String fileAccess;
+
+  @Option(names = "--namespaces", hidden = true, defaultValue = Config.DEFAULT_NAMESPACES,
+      description = "the namespaces plugin that launches container processes (default ${DEFAULT-VALUE})")
+  String namespaces;
+
+  @Option(names = "--id-mapping", hidden = true, defaultValue = Config.DEFAULT_ID_MAPPING,
+      description = "the id-mapping plugin that writes user namespace maps (default ${DEFAULT-VALUE})")
+  String idMapping;
 
   // Booleans take an optional value so that Config.toFlags() (--overlay=false) parses back.
   @Option(names = "--overlay", arity = "0..1", description = "lay a writable tmpfs over a read-only root")
@@ -60,36 +67,31 @@ public final class BurrowCommand {
   @Option(names = "--rootless", hidden = true, arity = "0..1", description = "accepted for runc compatibility; ignored")
   String rootless;
 
-  private Injector injector;
+  private BurrowRuntime runtime;
 
   Config config() {
     return new Config(root.toAbsolutePath(), fileAccess, overlay, multiContainer, debug, log,
-        Config.LogFormat.parse(logFormat));
+        Config.LogFormat.parse(logFormat), namespaces, idMapping);
   }
 
   void configureLogging() throws IOException {
     LogSink.configure(log, "json".equals(logFormat), debug);
   }
 
-  /** The orchestrator, wired on first use so that commands that need none (spec) stay fast. */
+  /** The runtime, built on first use so that commands that need none (spec) stay fast. */
+  BurrowRuntime runtime() {
+    if (runtime == null) {
+      runtime = BurrowRuntime.builder(config()).installation(Installation.fromSystemProperties())
+          .systemdCgroup(systemdCgroup).build();
+    }
+    return runtime;
+  }
+
   Containers containers() {
-    return injector().getInstance(Containers.class).withSystemdCgroup(systemdCgroup);
+    return runtime().containers();
   }
 
   RuntimeServices services() {
-    return injector().getInstance(RuntimeServices.class);
-  }
-
-  private Injector injector() {
-    if (injector == null) {
-      injector = Guice.createInjector(new CoreModule(config(), burrowCommand()), new LinuxNamespaceModule());
-    }
-    return injector;
-  }
-
-  /** How a child process re-runs this burrow: the launcher script named by {@code burrow.self}. */
-  static List<String> burrowCommand() {
-    String self = System.getProperty("burrow.self");
-    return self == null ? List.of() : List.of(self);
+    return runtime().services();
   }
 }

@@ -6,7 +6,6 @@ import io.burrow.api.spec.Linux;
 import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,10 +32,7 @@ final class SpecCommand implements Callable<Integer> {
     if (Files.exists(config)) {
       throw new IllegalStateException("file " + config + " exists; remove it first");
     }
-    Spec spec;
-    try (InputStream in = SpecCommand.class.getResourceAsStream("default-spec.json")) {
-      spec = SpecIo.MAPPER.readValue(in, Spec.class);
-    }
+    Spec spec = SpecIo.defaultSpec();
     if (rootless) {
       makeRootless(spec);
     }

@@ -290,6 +290,20 @@ public final class Containers {
     return new Container(services, null, record).processes();
   }
 
+  /**
+   * Waits for the program of a container this process created and returns its exit status. The
+   * lock is not held while waiting, so that state, kill and delete work meanwhile.
+   */
+  public int waitForExit(String id) throws ContainerException {
+    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
+    return new Container(services, null, record).waitForExit();
+  }
+
+  /** Whether a container called {@code id} exists under the root. */
+  public boolean exists(String id) throws ContainerException {
+    return services.store().read(id).isPresent();
+  }
+
   /** The state of every container under the root. */
   public List<ContainerState> list() throws ContainerException {
     List<ContainerState> states = new ArrayList<>();
@@ -342,9 +356,7 @@ public final class Containers {
         return 0;
       }
     }
-    // The lock is not held while waiting, so that state, kill and delete work meanwhile.
-    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
-    int status = new Container(services, null, record).waitForExit();
+    int status = waitForExit(id);
     try (Container container = load(id)) {
       container.delete(true);
     } catch (ContainerException e) {

@@ -2,41 +2,38 @@ package io.burrow.core;
 
 import io.burrow.api.spi.FileAccess;
 import java.util.Map;
-import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
- * The file-access plugins on the class path, found with {@link ServiceLoader} and looked up by
- * name. A third-party jar joins by listing its class in
- * {@code META-INF/services/io.burrow.api.spi.FileAccess}. Immutable after construction.
+ * The file-access strategies of a runtime by name: every {@code FILE_ACCESS} plugin of its
+ * {@link PluginCatalog}, each built by the injector on first use. Thread-safe: the map is fixed at
+ * construction and the suppliers are the injector's singleton providers.
  */
 public final class FileAccessRegistry {
-  private final Map<String, FileAccess> byName = new TreeMap<>();
+  private final Map<String, Supplier<FileAccess>> byName;
 
-  public FileAccessRegistry(Iterable<FileAccess> plugins) {
-    for (FileAccess plugin : plugins) {
-      FileAccess previous = byName.putIfAbsent(plugin.name(), plugin);
-      if (previous != null && previous.getClass() != plugin.getClass()) {
-        throw new IllegalStateException("two file-access plugins are named '" + plugin.name() + "': "
-            + previous.getClass().getName() + " and " + plugin.getClass().getName());
-      }
-    }
-  }
-
-  public static FileAccessRegistry fromServiceLoader() {
-    return new FileAccessRegistry(ServiceLoader.load(FileAccess.class));
+  public FileAccessRegistry(Map<String, ? extends Supplier<FileAccess>> plugins) {
+    this.byName = new TreeMap<>(plugins);
   }
 
   /** The plugin called {@code name}; an unknown name is an error listing the known ones. */
   public FileAccess select(String name) throws ContainerException {
-    FileAccess plugin = byName.get(name);
+    Supplier<FileAccess> plugin = byName.get(name);
     if (plugin == null) {
       throw new ContainerException("unknown file access '" + name + "'; known: " + String.join(", ", byName.keySet()));
     }
-    return plugin;
+    FileAccess access = plugin.get();
+    if (!name.equals(access.name())) {
+      // The container's state records access.name(): a mismatch would select another plugin later.
+      throw new ContainerException("the file-access plugin '" + name + "' binds " + access.getClass().getName()
+          + ", which calls itself '" + access.name() + "'");
+    }
+    return access;
   }
 
-  public java.util.Set<String> names() {
+  public Set<String> names() {
     return byName.keySet();
   }
 }

@@ -8,15 +8,15 @@ import io.burrow.api.spi.NamespaceLauncher;
 import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.SeccompCompiler;
 import io.burrow.core.store.ContainerStore;
+import io.burrow.api.config.Installation;
 import jakarta.inject.Inject;
-import jakarta.inject.Named;
 import java.util.List;
 
 /**
  * Everything a {@link Container} works with, injected once per CLI invocation. Immutable and
  * thread-safe as long as its parts are.
  *
- * @param burrowCommand the argv prefix that runs burrow itself, for helper processes such as a gofer
+ * @param installation where burrow's executables are, for helper processes such as a gofer
  * @param cgroups the containers' cgroups
  */
 public record RuntimeServices(
@@ -28,11 +28,14 @@ public record RuntimeServices(
     HookRunner hooks,
     ControlChannel control,
     SeccompCompiler seccomp,
-    @Named(CoreModule.BURROW_COMMAND) List<String> burrowCommand,
+    Installation installation,
     CgroupManager cgroups) {
 
   @Inject
-  public RuntimeServices {
-    burrowCommand = List.copyOf(burrowCommand);
+  public RuntimeServices {}
+
+  /** The argv prefix that runs burrow itself. */
+  public List<String> burrowCommand() {
+    return installation.burrowCommand();
   }
 }

@@ -45,6 +45,7 @@ import java.util.OptionalInt;
  * holds its own copies); the returned sandbox ends belong to the caller. Stateless; thread-safe.
  */
 public final class GoferFileAccess implements FileAccess {
+  public static final String NAME = "gofer";
   /** Under the state directory: the sandbox's tmpfs with its FUSE mounts. */
   static final String SANDBOX_DIR = "sandbox";
   /** Under the state directory: a private FUSE device node for a sandbox whose root is not host root. */
@@ -55,7 +56,7 @@ public final class GoferFileAccess implements FileAccess {
 
   @Override
   public String name() {
-    return "gofer";
+    return NAME;
   }
 
   /** The gofer's argv: burrow, the config as flags, then the gofer subcommand and its arguments. */

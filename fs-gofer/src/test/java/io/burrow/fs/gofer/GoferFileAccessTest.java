@@ -109,7 +109,9 @@ class GoferFileAccessTest {
 
   @Test
   void registeredAsGofer() {
-    assertThat(ServiceLoader.load(FileAccess.class).stream().map(p -> p.get().name())).contains("gofer");
+    assertThat(ServiceLoader.load(io.burrow.plugin.BurrowPlugin.class).stream().map(ServiceLoader.Provider::get))
+        .anySatisfy(p -> assertThat(p).isInstanceOf(GoferPlugin.class).extracting(io.burrow.plugin.BurrowPlugin::name)
+            .isEqualTo(GoferFileAccess.NAME));
   }
 
   @Test

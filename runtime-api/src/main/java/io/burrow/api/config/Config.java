@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param debug whether debug messages are logged
  * @param logFile where log records go; empty for standard error
  * @param logFormat how log records are written
+ * @param namespaces name of the namespaces plugin that launches and controls container processes
+ * @param idMapping name of the id-mapping plugin that writes user namespaces' maps
  */
 public record Config(
     Path root,
@@ -25,10 +27,14 @@ public record Config(
     boolean multiContainer,
     boolean debug,
     String logFile,
-    LogFormat logFormat) {
+    LogFormat logFormat,
+    String namespaces,
+    String idMapping) {
 
   public static final Path DEFAULT_ROOT = Path.of("/run/burrow");
   public static final String DEFAULT_FILE_ACCESS = "gofer";
+  public static final String DEFAULT_NAMESPACES = "linux";
+  public static final String DEFAULT_ID_MAPPING = "procfs";
 
   /** How log records are written: runc's {@code --log-format}. */
   public enum LogFormat {
@@ -49,9 +55,17 @@ public record Config(
     Objects.requireNonNull(fileAccess, "fileAccess");
     Objects.requireNonNull(logFile, "logFile");
     Objects.requireNonNull(logFormat, "logFormat");
-    if (fileAccess.isBlank()) {
-      throw new IllegalArgumentException("file access must not be empty");
+    Objects.requireNonNull(namespaces, "namespaces");
+    Objects.requireNonNull(idMapping, "idMapping");
+    if (fileAccess.isBlank() || namespaces.isBlank() || idMapping.isBlank()) {
+      throw new IllegalArgumentException("plugin names (file access, namespaces, id mapping) must not be empty");
     }
+  }
+
+  /** A configuration with the default namespaces and id-mapping plugins. */
+  public Config(Path root, String fileAccess, boolean overlay, boolean multiContainer, boolean debug, String logFile,
+      LogFormat logFormat) {
+    this(root, fileAccess, overlay, multiContainer, debug, logFile, logFormat, DEFAULT_NAMESPACES, DEFAULT_ID_MAPPING);
   }
 
   public static Config defaults() {
@@ -68,6 +82,8 @@ public record Config(
     flags.add("--debug=" + debug);
     flags.add("--log=" + logFile);
     flags.add("--log-format=" + logFormat.name().toLowerCase(java.util.Locale.ROOT));
+    flags.add("--namespaces=" + namespaces);
+    flags.add("--id-mapping=" + idMapping);
     return flags;
   }
 
@@ -84,6 +100,8 @@ public record Config(
     boolean debug = c.debug;
     String log = c.logFile;
     LogFormat format = c.logFormat;
+    String namespaces = c.namespaces;
+    String idMapping = c.idMapping;
     for (String flag : flags) {
       int eq = flag.indexOf('=');
       if (!flag.startsWith("--") || eq < 0) {
@@ -99,10 +117,12 @@ public record Config(
         case "debug" -> debug = parseBoolean(name, value);
         case "log" -> log = value;
         case "log-format" -> format = parseLogFormat(value);
+        case "namespaces" -> namespaces = value;
+        case "id-mapping" -> idMapping = value;
         default -> throw new IllegalArgumentException("unknown config flag '--" + name + "'");
       }
     }
-    return new Config(root, fileAccess, overlay, multi, debug, log, format);
+    return new Config(root, fileAccess, overlay, multi, debug, log, format, namespaces, idMapping);
   }
 
   private static LogFormat parseLogFormat(String value) {
@@ -123,10 +143,14 @@ public record Config(
   }
 
   public Config withRoot(Path newRoot) {
-    return new Config(newRoot, fileAccess, overlay, multiContainer, debug, logFile, logFormat);
+    return new Config(newRoot, fileAccess, overlay, multiContainer, debug, logFile, logFormat, namespaces, idMapping);
   }
 
   public Config withFileAccess(String name) {
-    return new Config(root, name, overlay, multiContainer, debug, logFile, logFormat);
+    return new Config(root, name, overlay, multiContainer, debug, logFile, logFormat, namespaces, idMapping);
+  }
+
+  public Config withOverlay(boolean on) {
+    return new Config(root, fileAccess, on, multiContainer, debug, logFile, logFormat, namespaces, idMapping);
   }
 }

@@ -56,6 +56,18 @@ public final class SpecIo {
     }
   }
 
+  /**
+   * A new copy of the spec {@code burrow spec} writes, as runc's: {@code sh} in a busybox-like
+   * {@code rootfs} with the default namespaces, mounts and capabilities. Callers change what they need.
+   */
+  public static Spec defaultSpec() {
+    try (java.io.InputStream in = SpecIo.class.getResourceAsStream("default-spec.json")) {
+      return MAPPER.readValue(in, Spec.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read burrow's default spec", e);
+    }
+  }
+
   /** Serializes {@code value} as compact JSON. */
   public static byte[] toBytes(Object value) {
     try {

@@ -34,7 +34,8 @@ class ConfigTest {
               if (i++ % 5 != 0 && !(root == roots.get(0) && access.equals("direct"))) {
                 continue;
               }
-              configs.add(new Config(root, access, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, log, format));
+              configs.add(new Config(root, access, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, log, format,
+                  bits == 7 ? "other-ns" : "linux", bits == 6 ? "other ids" : "procfs"));
             }
           }
         }
@@ -55,7 +56,8 @@ class ConfigTest {
   void flagsAreWrittenInAFixedReadableForm() {
     Config c = new Config(Path.of("/r"), "gofer", true, false, true, "/l.json", LogFormat.JSON);
     assertThat(c.toFlags()).containsExactly("--root=/r", "--file-access=gofer", "--overlay=true",
-        "--multi-container=false", "--debug=true", "--log=/l.json", "--log-format=json");
+        "--multi-container=false", "--debug=true", "--log=/l.json", "--log-format=json", "--namespaces=linux",
+        "--id-mapping=procfs");
   }
 
   @Test

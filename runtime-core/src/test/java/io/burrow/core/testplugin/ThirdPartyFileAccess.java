@@ -6,10 +6,7 @@ import io.burrow.api.spi.IoFiles;
 import io.burrow.api.spi.MountSources;
 import java.util.Map;
 
-/**
- * A file-access plugin that is not part of burrow, registered only through this test tree's
- * {@code META-INF/services/io.burrow.api.spi.FileAccess}: the extension story of the plugin SPI.
- */
+/** What {@link ThirdPartyPlugin} binds: the bundle's rootfs as is, with no served mounts. */
 public final class ThirdPartyFileAccess implements FileAccess {
   public static final String NAME = "third-party";
 
