@@ -57,6 +57,19 @@ public final class ProcfsProcessControl implements ProcessControl {
   }
 
   @Override
+  public void reapIfChild(ProcessId process) {
+    boolean deadChild = stat(process.pid()).filter(s -> s.startTime() == process.startTime() && s.state() == 'Z')
+        .isPresent() && parentOf(process.pid()).filter(ppid -> ppid == Native.posix().getpid()).isPresent();
+    if (deadChild) {
+      // Blocking, not WNOHANG: a multi-threaded child's leader shows Z while its other threads
+      // still exit, and cannot be reaped until they have; that is a moment away.
+      while (Native.posix().waitpid(process.pid(), new int[1], 0) < 0 && Native.errno() == Native.EINTR) {
+        // interrupted: wait again
+      }
+    }
+  }
+
+  @Override
   public int waitForExit(ProcessId child) throws IOException {
     int[] status = new int[1];
     while (Native.posix().waitpid(child.pid(), status, 0) < 0) {

@@ -83,6 +83,22 @@ class ExecHelperLauncherTest {
   }
 
   @Test
+  void reapIfChildReapsAnExitedChildNobodyWaitedFor() throws Exception {
+    InitPlan plan = InitPlan.builder()
+        .op(Opcode.RESOLVE_EXEC, "true")
+        .op(Opcode.READY)
+        .op(Opcode.EXEC, "true")
+        .build();
+    ProcessId child = launcher.launch(new LaunchRequest("short child", plan, List.of(), List.of(), List.of()));
+    assertThat(processes.awaitDeath(child, java.time.Duration.ofSeconds(10))).isTrue();
+    Path stat = Path.of("/proc", Integer.toString(child.pid()), "stat");
+    assertThat(Files.readString(stat)).as("an exited, unwaited child is a zombie").contains(") Z ");
+    processes.reapIfChild(child);
+    assertThat(stat).as("reaped").doesNotExist();
+    processes.reapIfChild(child); // gone: nothing to do
+  }
+
+  @Test
   void failingStepIsReportedWithItsNameAndNothingIsLeftRunning() {
     InitPlan plan = InitPlan.builder()
         .op(Opcode.UNSHARE, Integer.toString(NEWNS | NEWPID))

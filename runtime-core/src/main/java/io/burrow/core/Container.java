@@ -257,6 +257,21 @@ public final class Container implements AutoCloseable {
   }
 
   /**
+   * The helper processes the runtime started for this container and destroys with it: the file
+   * server a file-access plugin recorded ({@code IoFiles.serverPid}), then the sandbox, each if it
+   * still runs. What a TCK kills to see a plugin cope with a dead helper.
+   */
+  public List<ProcessId> helpers() {
+    List<ProcessId> helpers = new ArrayList<>();
+    for (ProcessId p : java.util.Arrays.asList(record.fileServer(), record.podSandboxId() == null ? record.sandbox() : null)) {
+      if (p != null && services.processes().isAlive(p)) {
+        helpers.add(p);
+      }
+    }
+    return helpers;
+  }
+
+  /**
    * Removes the container, as {@code burrow delete}: a stopped or created container always, a
    * running one only with {@code force} (it is killed first).
    */
@@ -562,6 +577,7 @@ public final class Container implements AutoCloseable {
       if (!services.processes().awaitDeath(process, STOP_TIMEOUT)) {
         errors.add(what + " (pid " + process.pid() + ") still alive " + STOP_TIMEOUT.toSeconds() + " s after SIGKILL");
       }
+      services.processes().reapIfChild(process);
     } catch (IOException e) {
       errors.add("cannot kill the " + what + ": " + e.getMessage());
     }

@@ -61,6 +61,18 @@ public final class ContainerHandle implements AutoCloseable {
     return containers.waitForExit(id);
   }
 
+  /** The live processes of the container (its cgroup's members), as {@code burrow ps} lists them. */
+  public java.util.List<io.burrow.api.spi.ProcessId> processes() throws ContainerException {
+    return containers.processes(id);
+  }
+
+  /** The live helper processes the runtime started for the container ({@link Container#helpers()}). */
+  public java.util.List<io.burrow.api.spi.ProcessId> helpers() throws ContainerException {
+    try (Container c = containers.load(id)) {
+      return c.helpers();
+    }
+  }
+
   public ContainerState state() throws ContainerException {
     return containers.state(id);
   }

@@ -24,6 +24,12 @@ public interface ProcessControl {
   /** Waits for a child of this process to exit and reaps it; returns its exit status (128+N after signal N). */
   int waitForExit(ProcessId child) throws IOException;
 
+  /**
+   * Reaps {@code process} if it is an exited child of this process that nobody waited for (an
+   * embedding application that deletes a container it never waited for); otherwise does nothing.
+   */
+  default void reapIfChild(ProcessId process) {}
+
   /** Every live process in the same pid namespace as {@code process}, itself included. */
   List<ProcessId> pidNamespaceMembers(ProcessId process);
 
