@@ -1,7 +1,6 @@
 package io.burrow.cli;
 
 import io.burrow.api.spi.ProcessId;
-import io.burrow.core.Exec;
 import io.burrow.core.ExecRequest;
 import io.burrow.core.plan.ExecOptions;
 import java.nio.file.Path;
@@ -96,11 +95,11 @@ final class ExecCommand implements Callable<Integer> {
         detach, Optional.ofNullable(consoleSocket));
     // In the foreground, forward from before the start: the program runs before start returns.
     SignalForwarder forwarder = detach ? null : new SignalForwarder();
-    ProcessId started = new Exec(burrow.services(), burrow.containers()).start(id, request);
+    ProcessId started = burrow.containers().exec(id, request);
     if (detach) {
       return 0;
     }
     forwarder.target(started.pid());
-    return burrow.services().processes().waitForExit(started);
+    return burrow.containers().waitForProcess(started);
   }
 }

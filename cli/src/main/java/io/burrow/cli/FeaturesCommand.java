@@ -40,7 +40,7 @@ final class FeaturesCommand implements Callable<Integer> {
     CapabilityNames.all().forEach(caps::add);
     // What is not enforced yet is reported as such, so that a client does not rely on it.
     // The version this host's containers get: v1 (hybrid included) or v2. No systemd driver over D-Bus.
-    java.util.List<String> cgroups = burrow == null ? java.util.List.of() : burrow.services().cgroups().versions();
+    java.util.List<String> cgroups = burrow == null ? java.util.List.of() : burrow.containers().cgroupVersions();
     linux.putObject("cgroup").put("v1", cgroups.contains("v1")).put("v2", cgroups.contains("v2")).put("systemd", false)
         .put("systemdUser", false);
     seccomp(linux.putObject("seccomp"));

@@ -1,7 +1,6 @@
 package io.burrow.cli;
 
 import io.burrow.fs.gofer.GoferMain;
-import io.burrow.linux.ProcfsProcessControl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,11 +19,7 @@ final class GoferCommand implements Callable<Integer> {
   @Unmatched List<String> args = new ArrayList<>();
 
   @Override
-  public Integer call() throws java.io.IOException {
-    if (args.stream().anyMatch(a -> a.startsWith("--io-fds"))) {
-      // Serving a container: its stdio (a client's pipes) is the container's, not ours to hold.
-      new ProcfsProcessControl().releaseStdio();
-    }
+  public Integer call() {
     return GoferMain.run(burrow.config(), args);
   }
 }

@@ -25,7 +25,6 @@ import java.util.Optional;
  * process only if its start time matches, so a recycled pid is never signalled. Thread-safe.
  */
 public final class ProcfsProcessControl implements ProcessControl {
-  private static final int O_RDWR = 2;
   private static final int PR_SET_NO_NEW_PRIVS = 38;
 
   private record Stat(char state, long startTime) {}
@@ -210,19 +209,7 @@ public final class ProcfsProcessControl implements ProcessControl {
 
   @Override
   public void releaseStdio() throws IOException {
-    int devNull = Native.posix().open("/dev/null", O_RDWR | Native.O_CLOEXEC, 0);
-    if (devNull < 0) {
-      throw new IOException(Native.error("open /dev/null"));
-    }
-    try {
-      for (int fd = 0; fd <= 2; fd++) {
-        if (Native.posix().dup2(devNull, fd) < 0) {
-          throw new IOException(Native.error("dup2 /dev/null onto fd " + fd));
-        }
-      }
-    } finally {
-      Native.libc().close(devNull);
-    }
+    Native.releaseStdio();
   }
 
   private static Optional<String> pidNamespace(int pid) {

@@ -1,6 +1,7 @@
 /**
- * The Linux implementations of the runtime's process and namespace SPIs, bound by
- * {@link io.burrow.linux.LinuxNamespaceModule}: the exec-helper launcher and
+ * The Linux implementations of the runtime's process and namespace SPIs, bound by the
+ * {@link io.burrow.linux.LinuxNamespacesPlugin} ({@code linux}) and
+ * {@link io.burrow.linux.ProcfsIdMappingPlugin} ({@code procfs}) plugins: the exec-helper launcher and
  * {@code burrow-init} (the static C helper that carries out an init plan), procfs process
  * control, the id mapper, the hook runner, AF_UNIX sockets with fd passing
  * ({@link io.burrow.linux.UnixSockets}) and the control channel over them, and the libseccomp

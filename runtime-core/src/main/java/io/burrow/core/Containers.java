@@ -299,6 +299,28 @@ public final class Containers {
     return new Container(services, null, record).waitForExit();
   }
 
+  /**
+   * Starts a process in a running container, as {@code burrow exec} ({@link Exec}); the caller
+   * may wait for it with {@link #waitForProcess} unless the request detaches.
+   */
+  public ProcessId exec(String id, ExecRequest request) throws ContainerException {
+    return new Exec(services, this).start(id, request);
+  }
+
+  /** Waits for a process this process started ({@link #exec}) and returns its exit status. */
+  public int waitForProcess(ProcessId process) throws ContainerException {
+    try {
+      return services.processes().waitForExit(process);
+    } catch (IOException e) {
+      throw new ContainerException("cannot wait for process " + process.pid() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The cgroup versions this host's containers get ({@code v1}, {@code v2}), as {@code features} reports them. */
+  public List<String> cgroupVersions() {
+    return services.cgroups().versions();
+  }
+
   /** Whether a container called {@code id} exists under the root. */
   public boolean exists(String id) throws ContainerException {
     return services.store().read(id).isPresent();

@@ -122,6 +122,15 @@ public final class GoferMain {
           + " served mounts (root plus " + (served.size() - 1) + " bind mounts)");
       return 2;
     }
+    if (args.serveUnix() == null) {
+      try {
+        // Serving a container: its stdio (a client's pipes) is the container's, not ours to hold.
+        io.burrow.linux.sys.Native.releaseStdio();
+      } catch (java.io.IOException e) {
+        System.err.println("burrow gofer: " + e.getMessage());
+        return 1;
+      }
+    }
     List<ServedMount> mounts = new ArrayList<>();
     int listenFd = -1;
     try {

@@ -32,6 +32,26 @@ public final class Native {
 
   private Native() {}
 
+  /**
+   * Points fds 0, 1 and 2 at {@code /dev/null}: for a long-lived helper (a gofer, a sandbox) whose
+   * inherited stdio belongs to the container or to a client that waits for its pipes to close.
+   */
+  public static void releaseStdio() throws java.io.IOException {
+    int devNull = posix().open("/dev/null", 2 /* O_RDWR */ | O_CLOEXEC, 0);
+    if (devNull < 0) {
+      throw new java.io.IOException(error("open /dev/null"));
+    }
+    try {
+      for (int fd = 0; fd <= 2; fd++) {
+        if (posix().dup2(devNull, fd) < 0) {
+          throw new java.io.IOException(error("dup2 /dev/null onto fd " + fd));
+        }
+      }
+    } finally {
+      libc().close(devNull);
+    }
+  }
+
   public static LibC libc() {
     return Sys.C;
   }

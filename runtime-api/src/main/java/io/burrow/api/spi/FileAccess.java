@@ -3,12 +3,25 @@ package io.burrow.api.spi;
 import java.io.IOException;
 
 /**
- * A file-access strategy: how a container reaches its files. Plugins are found by
- * {@link java.util.ServiceLoader} and chosen by {@link #name()} ({@code --file-access=NAME}).
+ * A file-access strategy: how a container reaches its files. A plugin ({@code io.burrow.plugin}
+ * in plugin-api) binds it under its name; users choose it with {@code --file-access=NAME}, and a
+ * container keeps the one it was created with.
  *
- * <p>The host side ({@link #createIoFiles}) runs in the runtime before the sandbox exists; the
- * sandbox side ({@link #mountSources}) runs where the container's mounts are prepared, with the
- * io files the host side produced. Implementations are stateless and thread-safe.
+ * <p>Where each part runs: {@link #createIoFiles} on the host, in the runtime process, before the
+ * sandbox exists; {@link #mountSources} in the sandbox when {@link #needsSandboxProcess()}, else
+ * in the runtime; {@link #release} where {@link #mountSources} ran.
+ *
+ * <p>Who owns what: the {@link IoFiles} {@link #createIoFiles} returns belong to the caller,
+ * which passes them into the sandbox and closes its copies; the plugin keeps no fd. A helper
+ * process the plugin starts is recorded in {@link IoFiles#serverPid()}, and from then on the
+ * runtime owns it: it is killed and reaped when the container is deleted or its create fails.
+ * Files the plugin makes belong in {@link FileAccessContext#stateDir()}, which the runtime removes
+ * with the container (mount points under it are detached, not followed).
+ *
+ * <p>Errors: an {@link IOException} (or runtime exception) from any method fails the operation
+ * with the plugin's message and the container's id; the runtime then destroys what was started,
+ * helper included, so a plugin need not undo its own partial work beyond closing fds it opened
+ * and did not return. Implementations are stateless and thread-safe; the injector builds one.
  */
 public interface FileAccess {
   /** The name users select this strategy by, e.g. "gofer" or "direct". */
