@@ -1,11 +1,12 @@
 package io.burrow.core;
 
+import io.burrow.api.spi.ProcessId;
 import io.burrow.api.state.ContainerState;
-import io.burrow.api.state.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -62,12 +63,12 @@ public final class ContainerHandle implements AutoCloseable {
   }
 
   /** The live processes of the container (its cgroup's members), as {@code burrow ps} lists them. */
-  public java.util.List<io.burrow.api.spi.ProcessId> processes() throws ContainerException {
+  public List<ProcessId> processes() throws ContainerException {
     return containers.processes(id);
   }
 
   /** The live helper processes the runtime started for the container ({@link Container#helpers()}). */
-  public java.util.List<io.burrow.api.spi.ProcessId> helpers() throws ContainerException {
+  public List<ProcessId> helpers() throws ContainerException {
     try (Container c = containers.load(id)) {
       return c.helpers();
     }
@@ -95,11 +96,6 @@ public final class ContainerHandle implements AutoCloseable {
       delete(true);
     }
     deleteBundle(ownedBundle);
-  }
-
-  /** Whether the container has stopped (or is gone). */
-  public boolean stopped() throws ContainerException {
-    return !containers.exists(id) || state().status() == Status.STOPPED;
   }
 
   static void deleteBundle(Path bundle) {

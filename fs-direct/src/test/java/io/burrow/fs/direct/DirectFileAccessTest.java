@@ -28,10 +28,14 @@ class DirectFileAccessTest {
   }
 
   @Test
-  void isFoundByServiceLoaderAsDirect() {
-    List<String> names = new ArrayList<>();
-    ServiceLoader.load(io.burrow.api.spi.FileAccess.class).forEach(p -> names.add(p.name()));
-    assertThat(names).contains("direct");
+  void isFoundByServiceLoaderAsTheDirectPlugin() {
+    List<io.burrow.plugin.BurrowPlugin> plugins = new ArrayList<>();
+    ServiceLoader.load(io.burrow.plugin.BurrowPlugin.class).forEach(plugins::add);
+    assertThat(plugins).anySatisfy(p -> {
+      assertThat(p).isInstanceOf(DirectPlugin.class);
+      assertThat(p.name()).isEqualTo(DirectFileAccess.NAME);
+      assertThat(p.kind()).isEqualTo(io.burrow.plugin.BurrowPlugin.Kind.FILE_ACCESS);
+    });
     assertThat(new DirectFileAccess().name()).isEqualTo(DirectFileAccess.NAME);
   }
 

@@ -61,7 +61,9 @@ public final class ServedMount implements AutoCloseable {
    * with a fresh fid table. The mount stays owned by the caller and must outlive the connection.
    */
   public io.burrow.p9.server.Connection serveOn(io.burrow.p9.server.NinePServer server, int fd) {
-    return server.serve(new io.burrow.fs.gofer.FdTransport(fd), new FileOps(this), toString());
+    io.burrow.p9.server.FileServer files =
+        new io.burrow.p9.server.FileServer(() -> new HostFile(newRootNode()), readOnly, HostFile::errors);
+    return server.serve(new io.burrow.fs.gofer.FdTransport(fd), files, toString());
   }
 
   public String hostPath() {

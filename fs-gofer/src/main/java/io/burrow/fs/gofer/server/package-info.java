@@ -1,10 +1,11 @@
 /**
- * The gofer's file server: host file operations on confined fds. {@code FileOps} is the
- * {@link io.burrow.p9.server.Session} of one connection (its fid table and one method per
- * request), {@code Node} and {@code Fid} the fds it holds, {@link
+ * The gofer's file server: host file operations on confined fds. {@code HostFile} is the p9
+ * {@link io.burrow.p9.server.File} of one fid (p9's {@link io.burrow.p9.server.FileServer} keeps
+ * the fid table and the protocol's rules), {@code Node} the confined O_PATH fd it names, {@link
  * io.burrow.fs.gofer.server.ServedMount} one served directory or file, and {@link
  * io.burrow.fs.gofer.server.Confinement} the chroot/capability drop the gofer process makes before
- * it serves. The policy that keeps a client inside its mount (single-component names, openat2
- * RESOLVE_BENEATH lookups, no dangerous device nodes, EROFS on read-only mounts) lives here.
+ * it serves. The policy that keeps a client inside its mount (openat2 RESOLVE_BENEATH lookups from
+ * pinned fds, no dangerous device nodes) lives here; single-component names and EROFS on
+ * read-only mounts are the FileServer's.
  */
 package io.burrow.fs.gofer.server;
