@@ -316,7 +316,7 @@ final class FuseOps {
   /**
    * Sends {@code requests} back to back in one write without waiting for replies and returns the
    * pending replies in order. The gofer answers walks, stats, creates and opens of regular files in
-   * arrival order (FileOps#answerInline, docs/gofer.md), so a request may use the fid an earlier
+   * arrival order (FileServer#answerInline, docs/gofer.md), so a request may use the fid an earlier
    * one of the batch makes: one round trip instead of one per request. When an earlier request
    * fails, a later one that depends on it fails too (EBADF for a fid that was never made), and the
    * caller ignores that reply.
