@@ -1,25 +1,49 @@
 package io.burrow.cli;
 
 import io.burrow.fs.gofer.GoferMain;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Unmatched;
 
 /**
- * {@code burrow gofer}: internal. The gofer process {@code GoferFileAccess} starts; its arguments
- * ({@code --bundle}, {@code --io-fds}, ...) belong to {@link GoferMain}.
+ * {@code burrow gofer}: internal. The gofer process {@code GoferFileAccess} starts: it serves the
+ * bundle's root and served bind mounts over 9P2000.L, one inherited socket per mount, until every
+ * connection has ended ({@link GoferMain}).
  */
-@Command(name = "gofer", hidden = true, description = "Serve a bundle's files over 9P2000.L (internal).")
+@Command(name = "gofer", hidden = true, mixinStandardHelpOptions = true,
+    description = "Serve a bundle's root and bind mounts over 9P2000.L, one socket per mount (internal).")
 final class GoferCommand implements Callable<Integer> {
   @ParentCommand BurrowCommand burrow;
 
-  @Unmatched List<String> args = new ArrayList<>();
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "the bundle whose files are served")
+  Path bundle;
+
+  @Option(names = "--io-fds", paramLabel = "FD",
+      description = "an inherited socket serving one mount; repeated in mount order, the root first")
+  List<Integer> ioFds = new ArrayList<>();
+
+  @Option(names = "--panic-on-write", arity = "1", paramLabel = "BOOL",
+      description = "refuse every write (the read-only lower layer under --overlay)")
+  boolean panicOnWrite;
+
+  @Option(names = "--serve-unix", paramLabel = "PATH",
+      description = "instead of --io-fds: listen here and serve the root on every connection (tests, benchmarks)")
+  String serveUnix;
 
   @Override
   public Integer call() {
+    GoferMain.Args args;
+    try {
+      args = new GoferMain.Args(bundle, ioFds, panicOnWrite, serveUnix);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     return GoferMain.run(burrow.config(), args);
   }
 }

@@ -142,6 +142,15 @@ class MainTest {
   }
 
   @Test
+  void goferHelpDocumentsItsFlagsAndAMissingOneIsAUsageError() {
+    assertThat(run("gofer", "--help")).isZero();
+    assertThat(stdout()).contains("Usage: burrow gofer").contains("--bundle=DIR").contains("--io-fds=FD")
+        .contains("--panic-on-write=BOOL").contains("--serve-unix=PATH");
+    assertThat(run("gofer", "--bundle", tmp.toString())).isEqualTo(2);
+    assertThat(stderr()).startsWith("burrow: give either --io-fds or --serve-unix");
+  }
+
+  @Test
   void versionIsRuncsLayout() {
     assertThat(run("--version")).isZero();
     String[] lines = stdout().split("\n");

@@ -79,6 +79,20 @@ class GoferModeTest {
   }
 
   @Test
+  void aProgramWithUmaskZeroGetsTheModesItAsksForAsOnTheHost(TestEnv env) {
+    Bundle b = env.bundle().shell(String.join("\n",
+        "set -e",
+        "umask 0",
+        "mkdir -m 1777 /tmp-like; mkdir -m 0777 /open-dir; touch /open-file; chmod 0 /open-file",
+        "(umask 0; : > /made-open) ; mkfifo -m 0666 /fifo",
+        "echo MODES $(stat -c %a /tmp-like /open-dir /made-open /fifo)",
+        "umask 027; mkdir /masked; echo MASKED $(stat -c %a /masked)"));
+    Map<String, String> kv = keyValues(run(gofer(env), b, "umask0"));
+    assertThat(kv.get("MODES")).as("the caller's umask 0, applied once").isEqualTo("1777 777 666 666");
+    assertThat(kv.get("MASKED")).as("the caller's umask 027, applied once").isEqualTo("750");
+  }
+
+  @Test
   void findAndStatOver5000Files(TestEnv env) {
     Bundle b = env.bundle().shell(String.join("\n",
         "set -e",

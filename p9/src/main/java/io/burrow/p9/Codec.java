@@ -160,7 +160,9 @@ public final class Codec {
       case P9.RXATTRCREATE -> new Message.Rxattrcreate();
       case P9.TREADDIR -> new Message.Treaddir(i.u32(), i.u64(), i.u32());
       case P9.RREADDIR -> new Message.Rreaddir(i.data());
-      case P9.TFSYNC -> new Message.Tfsync(i.u32(), i.u32());
+      // The datasync field is newer than Tfsync: gVisor's client (and older kernels) send an 11-byte
+      // frame without it, which diod reads as a full fsync. So do we.
+      case P9.TFSYNC -> new Message.Tfsync(i.u32(), i.b.remaining() == 0 ? 0 : i.u32());
       case P9.RFSYNC -> new Message.Rfsync();
       case P9.TLOCK -> new Message.Tlock(i.u32(), i.u8(), i.u32(), i.u64(), i.u64(), i.u32(), i.str());
       case P9.RLOCK -> new Message.Rlock(i.u8());

@@ -86,6 +86,16 @@ class CodecTest {
   }
 
   @Test
+  void aTfsyncWithoutItsDatasyncFieldIsAFullFsync() throws Exception {
+    // gVisor's p9 client sends Tfsync as size[4] type[1] tag[2] fid[4]: 11 bytes.
+    ByteBuffer f = ByteBuffer.allocate(11).order(ByteOrder.LITTLE_ENDIAN);
+    f.putInt(11).put((byte) P9.TFSYNC).putShort((short) 7).putInt(42).flip();
+    Codec.Frame frame = Codec.decode(f, 8192);
+    assertThat(frame.message()).isEqualTo(new Tfsync(42, 0));
+    assertThat(frame.tag()).isEqualTo(7);
+  }
+
+  @Test
   void knownLayoutOfRgetattrSize() throws Exception {
     ByteBuffer f = encode(1, new Rgetattr(0, Q, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     // header 7 + valid 8 + qid 13 + mode/uid/gid 12 + 15 u64

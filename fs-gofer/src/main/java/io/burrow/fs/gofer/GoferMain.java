@@ -46,8 +46,26 @@ public final class GoferMain {
     System.exit(code);
   }
 
-  /** Parsed gofer arguments. */
-  record Args(Path bundle, List<Integer> ioFds, boolean panicOnWrite, String serveUnix) {
+  /**
+   * The gofer's arguments ({@code burrow gofer --help} documents them).
+   *
+   * @param bundle the bundle whose root and served bind mounts are served
+   * @param ioFds the inherited sockets, one per served mount in mount order (the root first)
+   * @param panicOnWrite whether every write is refused (the read-only lower layer of {@code --overlay})
+   * @param serveUnix instead of io-fds: a unix socket to listen on, serving the root on every
+   *     connection (tests and benchmarks); null otherwise
+   */
+  public record Args(Path bundle, List<Integer> ioFds, boolean panicOnWrite, String serveUnix) {
+    public Args {
+      if (bundle == null) {
+        throw new IllegalArgumentException("--bundle is required");
+      }
+      ioFds = List.copyOf(ioFds);
+      if (ioFds.isEmpty() == (serveUnix == null)) {
+        throw new IllegalArgumentException("give either --io-fds or --serve-unix");
+      }
+    }
+
     static Args parse(List<String> args) {
       Path bundle = null;
       List<Integer> fds = new ArrayList<>();
@@ -77,13 +95,7 @@ public final class GoferMain {
           throw new IllegalArgumentException("unknown gofer argument '" + a + "'");
         }
       }
-      if (bundle == null) {
-        throw new IllegalArgumentException("--bundle is required");
-      }
-      if (fds.isEmpty() == (unix == null)) {
-        throw new IllegalArgumentException("give either --io-fds or --serve-unix");
-      }
-      return new Args(bundle, List.copyOf(fds), panic, unix);
+      return new Args(bundle, fds, panic, unix);
     }
   }
 
@@ -105,12 +117,20 @@ public final class GoferMain {
     return out;
   }
 
-  /** Runs the gofer; returns the process exit code. */
+  /** Runs the gofer on unparsed arguments; returns the process exit code. */
   public static int run(Config config, List<String> argv) {
-    Args args;
+    try {
+      return run(config, Args.parse(argv));
+    } catch (IllegalArgumentException e) {
+      System.err.println("burrow gofer: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  /** Runs the gofer; returns the process exit code. */
+  public static int run(Config config, Args args) {
     List<Served> served;
     try {
-      args = Args.parse(argv);
       Spec spec = SpecIo.read(args.bundle().resolve("config.json"), Spec.class);
       served = servedMounts(spec, args.bundle(), args.panicOnWrite());
     } catch (Exception e) {
@@ -122,6 +142,9 @@ public final class GoferMain {
           + " served mounts (root plus " + (served.size() - 1) + " bind mounts)");
       return 2;
     }
+    // The client's kernel has applied the caller's umask to every mode a request carries: a second
+    // one here would turn a umask-0 mkdir -m 1777 into 1755.
+    io.burrow.linux.sys.Native.posix().umask(0);
     if (args.serveUnix() == null) {
       try {
         // Serving a container: its stdio (a client's pipes) is the container's, not ours to hold.

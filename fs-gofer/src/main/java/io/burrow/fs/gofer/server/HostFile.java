@@ -259,6 +259,8 @@ final class HostFile implements File {
   public void readdir(long offset, ByteBuffer dst) throws Errno {
     int fd = openFd;
     ByteBuffer dents = DENTS.get();
+    // At a served root, ".." is the root itself (as a walk resolves it), not the host's parent.
+    long rootIno = node.mountRoot ? Sys.fstat(node.fd).ino() : -1;
     Sys.lseek(fd, offset);
     while (true) {
       int n = (int) Sys.getdents64(fd, dents);
@@ -278,6 +280,9 @@ final class HostFile implements File {
         byte[] name = new byte[end - (p + 19)];
         dents.get(p + 19, name);
         int qt = dtype == 4 ? P9.QTDIR : dtype == 10 ? P9.QTSYMLINK : P9.QTFILE;
+        if (rootIno >= 0 && name.length == 2 && name[0] == '.' && name[1] == '.') {
+          ino = rootIno;
+        }
         if (!Dirent.put(dst, new Qid(qt, 0, ino), off, dtype, name)) {
           return;
         }

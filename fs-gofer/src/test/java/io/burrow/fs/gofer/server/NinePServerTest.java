@@ -236,6 +236,21 @@ class NinePServerTest {
   }
 
   @Test
+  void dotDotInAReaddirOfTheServedRootIsTheRootItself() throws Exception {
+    Qid rootQid = c.call(new Tgetattr(0, P9.GETATTR_BASIC), Rgetattr.class).qid();
+    walk(0, 1);
+    c.call(new Tlopen(1, 0), Rlopen.class);
+    List<Dirent> ents = Dirent.parse(c.call(new Treaddir(1, 0, 8192), Rreaddir.class).data());
+    assertThat(ents).filteredOn(e -> e.name().equals("..")).singleElement()
+        .satisfies(e -> assertThat(e.qid().path()).as("qid of ..").isEqualTo(rootQid.path()));
+    walk(0, 2, "dir");
+    c.call(new Tlopen(2, 0), Rlopen.class);
+    List<Dirent> below = Dirent.parse(c.call(new Treaddir(2, 0, 8192), Rreaddir.class).data());
+    assertThat(below).filteredOn(e -> e.name().equals("..")).singleElement()
+        .satisfies(e -> assertThat(e.qid().path()).as("below the root, .. is the parent").isEqualTo(rootQid.path()));
+  }
+
+  @Test
   void mkdirSymlinkReadlinkMknodLink() throws Exception {
     Rmkdir md = c.call(new Tmkdir(0, "made", 0750, 0), Rmkdir.class);
     assertThat(md.qid().isDir()).isTrue();
