@@ -341,13 +341,16 @@ final class HostFile implements File {
     Node dir = ((HostFile) newDirectory).node;
     try (Node.Located src = node.locate()) {
       Sys.renameat(src.dir().fd, src.name(), dir.fd, name);
-      node.moved(dir, name);
+      // Every node reached by the old name follows, this one among them.
+      Node.renamed(src.dir(), src.name(), dir, name);
     }
   }
 
   @Override
   public void renameAt(String oldName, File newDirectory, String newName) throws Errno {
-    Sys.renameat(node.fd, oldName, ((HostFile) newDirectory).node.fd, newName);
+    Node to = ((HostFile) newDirectory).node;
+    Sys.renameat(node.fd, oldName, to.fd, newName);
+    Node.renamed(node, oldName, to, newName);
   }
 
   @Override

@@ -4,6 +4,12 @@ import io.burrow.p9.P9;
 import io.burrow.p9.Qid;
 import io.burrow.linux.sys.Errno;
 import io.burrow.linux.sys.Sys;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,24 +28,83 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Node {
   static final long RESOLVE = Sys.RESOLVE_BENEATH | Sys.RESOLVE_NO_SYMLINKS | Sys.RESOLVE_NO_MAGICLINKS;
 
+  /** A file's identity: device and inode. */
+  record FileKey(int devMajor, int devMinor, long ino) {
+    static FileKey of(Sys.Stat st) {
+      return new FileKey(st.devMajor(), st.devMinor(), st.ino());
+    }
+  }
+
+  /** A directory entry: the directory's identity and a name in it. */
+  private record Entry(FileKey dir, String name) {}
+
+  /**
+   * Every live looked-up node by the directory entry it was reached by, across the gofer's
+   * connections and mounts: a Trenameat names only directories and names, and each node reached
+   * by the old name must follow the rename, as each fid walked to it must (the Linux v9fs client
+   * sends Trenameat and keeps using those fids). Guarded by itself.
+   */
+  private static final Map<Entry, Set<Node>> BY_ENTRY = new HashMap<>();
+
   final int fd;
   final int fileType;
+  /** This file's identity, as when it was looked up. */
+  final FileKey key;
   /** A mount root: never unlinked or renamed through 9P, even when it has a (hidden) parent. */
   final boolean mountRoot;
   private final AtomicInteger refs = new AtomicInteger(1);
   private Node parent; // guarded by this; null only for a mount root
   private String name; // guarded by this
 
-  private Node(int fd, Node parent, String name, int fileType) {
-    this(fd, parent, name, fileType, false);
-  }
-
-  private Node(int fd, Node parent, String name, int fileType, boolean mountRoot) {
+  private Node(int fd, Node parent, String name, int fileType, FileKey key, boolean mountRoot) {
     this.mountRoot = mountRoot;
     this.fd = fd;
     this.parent = parent;
     this.name = name;
     this.fileType = fileType;
+    this.key = key;
+  }
+
+  private static void index(Node dir, String name, Node n) {
+    synchronized (BY_ENTRY) {
+      BY_ENTRY.computeIfAbsent(new Entry(dir.key, name), k -> new HashSet<>()).add(n);
+    }
+  }
+
+  private static void unindex(Node dir, String name, Node n) {
+    synchronized (BY_ENTRY) {
+      Entry e = new Entry(dir.key, name);
+      Set<Node> nodes = BY_ENTRY.get(e);
+      if (nodes != null && nodes.remove(n) && nodes.isEmpty()) {
+        BY_ENTRY.remove(e);
+      }
+    }
+  }
+
+  /**
+   * Records a successful rename of {@code oldName} in {@code fromDir} to {@code newName} in
+   * {@code toDir}: every live node reached by the old name now has the new one.
+   */
+  static void renamed(Node fromDir, String oldName, Node toDir, String newName) {
+    List<Node> moving = new ArrayList<>();
+    synchronized (BY_ENTRY) {
+      for (Node n : BY_ENTRY.getOrDefault(new Entry(fromDir.key, oldName), Set.of())) {
+        if (n.tryRetain()) {
+          moving.add(n);
+        }
+      }
+    }
+    for (Node n : moving) {
+      n.moved(toDir, newName);
+      n.release();
+    }
+  }
+
+  /** How many nodes the index holds (for tests: it must not grow without bound). */
+  static int indexed() {
+    synchronized (BY_ENTRY) {
+      return BY_ENTRY.values().stream().mapToInt(Set::size).sum();
+    }
   }
 
   /** Takes ownership of {@code rootFd}, an O_PATH fd of a directory. */
@@ -48,7 +113,7 @@ final class Node {
     if (!st.isDir()) {
       throw new Errno(P9.ENOTDIR, "mount root is not a directory");
     }
-    return new Node(rootFd, null, "", Sys.S_IFDIR, true);
+    return new Node(rootFd, null, "", Sys.S_IFDIR, FileKey.of(st), true);
   }
 
   /**
@@ -57,9 +122,9 @@ final class Node {
    * both fds.
    */
   static Node fileRoot(int dirFd, String fileName, int fileFd) throws Errno {
-    Node dir = new Node(dirFd, null, "", Sys.S_IFDIR, true);
+    Node dir = new Node(dirFd, null, "", Sys.S_IFDIR, FileKey.of(Sys.fstat(dirFd)), true);
     Sys.Stat st = Sys.fstat(fileFd);
-    return new Node(fileFd, dir, fileName, st.fileType(), true);
+    return new Node(fileFd, dir, fileName, st.fileType(), FileKey.of(st), true);
   }
 
   boolean isDir() {
@@ -113,7 +178,9 @@ final class Node {
     try {
       Sys.Stat st = Sys.fstat(cfd);
       retain();
-      return new Node(cfd, this, n, st.fileType());
+      Node child = new Node(cfd, this, n, st.fileType(), FileKey.of(st), false);
+      index(this, n, child);
+      return child;
     } catch (Errno | RuntimeException e) {
       Sys.close(cfd);
       throw e;
@@ -188,15 +255,34 @@ final class Node {
   /** Records a successful rename of this file to {@code newName} in {@code newParent}. */
   void moved(Node newParent, String newName) {
     Node old;
+    String oldName;
     synchronized (this) {
       newParent.retain();
       old = parent;
+      oldName = name;
       parent = newParent;
       name = newName;
+    }
+    if (!mountRoot) {
+      if (old != null) {
+        unindex(old, oldName, this);
+      }
+      index(newParent, newName, this);
     }
     if (old != null) {
       old.release();
     }
+  }
+
+  private boolean tryRetain() {
+    int r;
+    do {
+      r = refs.get();
+      if (r <= 0) {
+        return false;
+      }
+    } while (!refs.compareAndSet(r, r + 1));
+    return true;
   }
 
   void retain() {
@@ -209,11 +295,14 @@ final class Node {
     if (refs.decrementAndGet() == 0) {
       Sys.close(fd);
       Node p;
+      String n;
       synchronized (this) {
         p = parent;
+        n = name;
         parent = null;
       }
       if (p != null) {
+        unindex(p, n, this);
         p.release();
       }
     }

@@ -292,6 +292,37 @@ class NinePServerTest {
   }
 
   @Test
+  void trenameatMovesEveryFidWalkedToTheOldNameOnEveryConnection() throws Exception {
+    int before = Node.indexed();
+    NinePClient other = fx.connect();
+    ServerFixture.attach(other, 0, "");
+    walk(0, 1, "dir", "inner.txt");
+    walk(0, 2, "dir");
+    walk(0, 3, "dir", "sub");
+    other.call(new Twalk(0, 1, List.of("dir", "inner.txt")), Rwalk.class);
+    // As the Linux v9fs client renames: by directory fids and names, not by the file's fid.
+    c.call(new Trenameat(2, "inner.txt", 3, "renamed.txt"), Rrenameat.class);
+    assertThat(root.resolve("dir/sub/renamed.txt")).hasContent("inner");
+    c.call(new Tlopen(1, 0), Rlopen.class);
+    assertThat(readAll(1)).as("the fid follows its file").isEqualTo("inner");
+    c.call(new Tsetattr(1, P9.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0), Rsetattr.class);
+    assertThat(Files.getAttribute(root.resolve("dir/sub/renamed.txt"), "unix:mode")).isEqualTo(0100600);
+    other.call(new Tlopen(1, 0), Rlopen.class);
+    assertThat(other.call(new Tread(1, 0, 100), Rread.class).data().remaining()).as("on another connection too").isEqualTo(5);
+    c.call(new Tlink(0, 1, "linked.txt"), Rlink.class);
+    assertThat(root.resolve("linked.txt")).hasContent("inner");
+    // A directory moves with its fids, and what is below it stays reachable.
+    c.call(new Trenameat(0, "dir", 0, "dir2"), Rrenameat.class);
+    c.call(new Tlcreate(3, "new.txt", 2, 0644, 0), Rlcreate.class);
+    assertThat(root.resolve("dir2/sub/new.txt")).exists();
+    for (int fid : new int[] {1, 2, 3}) {
+      c.call(new Tclunk(fid), Rclunk.class);
+    }
+    other.call(new Tclunk(1), Rclunk.class);
+    assertThat(Node.indexed()).as("nodes indexed by name after their fids are clunked").isEqualTo(before);
+  }
+
+  @Test
   void statfsMatchesTheHostFilesystem() throws Exception {
     Rstatfs s = c.call(new Tstatfs(0), Rstatfs.class);
     assertThat(s.bsize()).isPositive();
