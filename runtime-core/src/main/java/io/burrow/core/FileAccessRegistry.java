@@ -2,7 +2,6 @@ package io.burrow.core;
 
 import io.burrow.api.spi.FileAccess;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -31,9 +30,5 @@ public final class FileAccessRegistry {
           + ", which calls itself '" + access.name() + "'");
     }
     return access;
-  }
-
-  public Set<String> names() {
-    return byName.keySet();
   }
 }
