@@ -222,15 +222,8 @@ public abstract class FileAccessTck {
       all.addAll(c.processes());
       // The file server is first: the helper a file access depends on.
       kill(helpers.get(0));
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> {
-        try {
-          return c.waitForExit();
-        } catch (ContainerException e) {
-          throw new IllegalStateException(e);
-        }
-      });
       // A container that loses its files must not hang on them: it ends, one way or another.
-      exit.get(EXIT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      waitForExit(c);
       assertThat(c.state().status()).isEqualTo(Status.STOPPED);
       c.delete(true);
     }
