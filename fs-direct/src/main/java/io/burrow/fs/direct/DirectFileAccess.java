@@ -1,6 +1,5 @@
 package io.burrow.fs.direct;
 
-import io.burrow.api.spec.Mount;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
 import io.burrow.api.spi.IoFiles;
@@ -9,8 +8,6 @@ import io.burrow.api.spi.ServedMounts;
 import io.burrow.linux.sys.Native;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.IdentityHashMap;
-import java.util.Map;
 
 /**
  * {@code --file-access=direct}: no gofer. The host side starts nothing and returns no io files;
@@ -35,11 +32,7 @@ public final class DirectFileAccess implements FileAccess {
 
   @Override
   public MountSources mountSources(FileAccessContext context, IoFiles ioFiles) {
-    Map<Mount, String> binds = new IdentityHashMap<>();
-    for (Mount m : ServedMounts.of(context.spec())) {
-      binds.put(m, context.bundle().resolve(m.source).normalize().toString());
-    }
-    return new MountSources(context.rootfs().toString(), binds);
+    return new MountSources(context.rootfs().toString(), ServedMounts.hostSources(context));
   }
 
   /**

@@ -2,7 +2,9 @@ package io.burrow.api.spi;
 
 import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The rule for which mounts a file server serves, shared by the host and sandbox sides so that
@@ -19,5 +21,18 @@ public final class ServedMounts {
       return List.of();
     }
     return spec.mounts.stream().filter(Mount::isBind).toList();
+  }
+
+  /**
+   * Each served mount's host source, for a file access that bind-mounts host paths directly:
+   * relative sources are taken from the bundle directory; keyed by the spec's mount object
+   * (identity), as {@link MountSources#binds()} wants.
+   */
+  public static Map<Mount, String> hostSources(FileAccessContext context) {
+    Map<Mount, String> binds = new IdentityHashMap<>();
+    for (Mount m : of(context.spec())) {
+      binds.put(m, context.bundle().resolve(m.source).normalize().toString());
+    }
+    return binds;
   }
 }

@@ -1,6 +1,5 @@
 package io.burrow.examples.snapshot;
 
-import io.burrow.api.spec.Mount;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spi.FileAccess;
 import io.burrow.api.spi.FileAccessContext;
@@ -18,8 +17,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.IdentityHashMap;
-import java.util.Map;
 
 /**
  * {@code --file-access=snapshot}: the container runs on a private copy of the bundle's rootfs,
@@ -52,11 +49,7 @@ public final class SnapshotFileAccess implements FileAccess {
 
   @Override
   public MountSources mountSources(FileAccessContext context, IoFiles ioFiles) {
-    Map<Mount, String> binds = new IdentityHashMap<>();
-    for (Mount m : ServedMounts.of(context.spec())) {
-      binds.put(m, context.bundle().resolve(m.source).normalize().toString());
-    }
-    return new MountSources(context.stateDir().resolve(SNAPSHOT).toString(), binds);
+    return new MountSources(context.stateDir().resolve(SNAPSHOT).toString(), ServedMounts.hostSources(context));
   }
 
   private static void requireMountNamespace(FileAccessContext context) throws IOException {

@@ -5,11 +5,10 @@ import io.burrow.p9.Qid;
 import io.burrow.linux.sys.Errno;
 import io.burrow.linux.sys.Sys;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,9 +41,10 @@ final class Node {
    * Every live looked-up node by the directory entry it was reached by, across the gofer's
    * connections and mounts: a Trenameat names only directories and names, and each node reached
    * by the old name must follow the rename, as each fid walked to it must (the Linux v9fs client
-   * sends Trenameat and keeps using those fids). Guarded by itself.
+   * sends Trenameat and keeps using those fids). Every lookup and release updates it, so it is a
+   * concurrent map: each entry's set is read and written only inside that entry's compute.
    */
-  private static final Map<Entry, Set<Node>> BY_ENTRY = new HashMap<>();
+  private static final ConcurrentHashMap<Entry, Set<Node>> BY_ENTRY = new ConcurrentHashMap<>();
 
   final int fd;
   final int fileType;
@@ -66,19 +66,18 @@ final class Node {
   }
 
   private static void index(Node dir, String name, Node n) {
-    synchronized (BY_ENTRY) {
-      BY_ENTRY.computeIfAbsent(new Entry(dir.key, name), k -> new HashSet<>()).add(n);
-    }
+    BY_ENTRY.compute(new Entry(dir.key, name), (k, nodes) -> {
+      Set<Node> s = nodes == null ? new HashSet<>() : nodes;
+      s.add(n);
+      return s;
+    });
   }
 
   private static void unindex(Node dir, String name, Node n) {
-    synchronized (BY_ENTRY) {
-      Entry e = new Entry(dir.key, name);
-      Set<Node> nodes = BY_ENTRY.get(e);
-      if (nodes != null && nodes.remove(n) && nodes.isEmpty()) {
-        BY_ENTRY.remove(e);
-      }
-    }
+    BY_ENTRY.computeIfPresent(new Entry(dir.key, name), (k, nodes) -> {
+      nodes.remove(n);
+      return nodes.isEmpty() ? null : nodes;
+    });
   }
 
   /**
@@ -87,13 +86,14 @@ final class Node {
    */
   static void renamed(Node fromDir, String oldName, Node toDir, String newName) {
     List<Node> moving = new ArrayList<>();
-    synchronized (BY_ENTRY) {
-      for (Node n : BY_ENTRY.getOrDefault(new Entry(fromDir.key, oldName), Set.of())) {
+    BY_ENTRY.computeIfPresent(new Entry(fromDir.key, oldName), (k, nodes) -> {
+      for (Node n : nodes) {
         if (n.tryRetain()) {
           moving.add(n);
         }
       }
-    }
+      return nodes;
+    });
     for (Node n : moving) {
       n.moved(toDir, newName);
       n.release();
@@ -102,9 +102,12 @@ final class Node {
 
   /** How many nodes the index holds (for tests: it must not grow without bound). */
   static int indexed() {
-    synchronized (BY_ENTRY) {
-      return BY_ENTRY.values().stream().mapToInt(Set::size).sum();
-    }
+    int[] count = {0};
+    BY_ENTRY.forEach((k, v) -> BY_ENTRY.computeIfPresent(k, (kk, nodes) -> {
+      count[0] += nodes.size();
+      return nodes;
+    }));
+    return count[0];
   }
 
   /** Takes ownership of {@code rootFd}, an O_PATH fd of a directory. */
