@@ -176,6 +176,30 @@ class DockerTest {
     assertThat(noChown.stdout()).contains("chown-refused");
   }
 
+  /**
+   * Docker's default capabilities hold CAP_MKNOD: device nodes on the container's root behave as
+   * any file, as under runc. Opening one stays refused: the host's root disk by Docker's device
+   * rules (and in gofer mode by the nodev FUSE root, whose gofer opens no device).
+   */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void deviceNodesOnTheRootFileSystem(String runtime) throws Exception {
+    long dev = (Long) Files.getAttribute(Path.of("/"), "unix:dev");
+    long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL), minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+    DockerEngine.Result r = docker.docker("run", "--rm", "--runtime", runtime, IMG, "sh", "-c",
+        "mknod /b b 7 0 && mknod /c c 4 64 && stat -c '%F %t:%T' /b /c && chown 1:2 /b && stat -c %u:%g /b"
+            + " && mv /b /b2 && stat -c %F /b2 && rm /b2 /c && echo removed"
+            + " && mknod /disk b " + major + " " + minor
+            + " && if head -c 1 /disk > /dev/null; then echo disk-readable; else echo disk-refused; fi");
+    assertThat(r.exitCode()).as("%s\n%s", r.commandLine(), r.outputs()).isZero();
+    assertThat(r.stdout()).isEqualTo("block special file 7:0\ncharacter special file 4:40\n1:2\n"
+        + "block special file\nremoved\ndisk-refused\n");
+    DockerEngine.Result refused = docker.docker("run", "--rm", "--cap-drop", "MKNOD", "--runtime", runtime, IMG, "sh", "-c",
+        "if mknod /b b 7 0; then echo made; else echo refused; fi; mkfifo /f && echo fifo");
+    assertThat(refused.stdout()).as("%s\n%s", refused.commandLine(), refused.outputs()).isEqualTo("refused\nfifo\n");
+    assertThat(refused.stderr()).contains("Operation not permitted");
+  }
+
   @ParameterizedTest
   @MethodSource("runtimes")
   void workdirAndEnvironment(String runtime) {

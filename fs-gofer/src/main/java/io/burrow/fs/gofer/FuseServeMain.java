@@ -58,7 +58,7 @@ public final class FuseServeMain {
       fd = connect(socket);
     } else {
       server = new NinePServer();
-      served = ServedMount.open(serve, false);
+      served = ServedMount.open(serve, false, true);
       int[] sv = Sys.socketpair();
       served.serveOn(server, sv[0]);
       fd = sv[1];

@@ -102,6 +102,19 @@ public final class GoferMain {
   /** What the gofer serves for a spec: the root, then each served mount, and whether it is read-only. */
   record Served(String hostPath, boolean readOnly) {}
 
+  /**
+   * Whether the container may make block and character devices: as under runc, when its
+   * bounding set holds CAP_MKNOD and it has no user namespace (whose CAP_MKNOD the kernel never
+   * honours for devices).
+   */
+  static boolean mayMakeDevices(Spec spec) {
+    boolean mknod = spec.process != null && spec.process.capabilities != null
+        && spec.process.capabilities.bounding != null && spec.process.capabilities.bounding.contains("CAP_MKNOD");
+    boolean userns = spec.linux != null && spec.linux.namespaces != null
+        && spec.linux.namespaces.stream().anyMatch(n -> io.burrow.api.spec.NamespaceType.USER.specName().equals(n.type));
+    return mknod && !userns;
+  }
+
   static List<Served> servedMounts(Spec spec, Path bundle, boolean panicOnWrite) {
     if (spec.root == null || spec.root.path == null) {
       throw new IllegalArgumentException("spec has no root.path");
@@ -130,9 +143,11 @@ public final class GoferMain {
   /** Runs the gofer; returns the process exit code. */
   public static int run(Config config, Args args) {
     List<Served> served;
+    boolean devices;
     try {
       Spec spec = SpecIo.read(args.bundle().resolve("config.json"), Spec.class);
       served = servedMounts(spec, args.bundle(), args.panicOnWrite());
+      devices = mayMakeDevices(spec);
     } catch (Exception e) {
       System.err.println("burrow gofer: " + e.getMessage());
       return 2;
@@ -161,7 +176,7 @@ public final class GoferMain {
         if (args.serveUnix() != null && !mounts.isEmpty()) {
           break; // test mode serves the root only
         }
-        mounts.add(ServedMount.open(s.hostPath(), s.readOnly()));
+        mounts.add(ServedMount.open(s.hostPath(), s.readOnly(), devices));
       }
       if (args.serveUnix() != null) {
         listenFd = UnixListener.listen(args.serveUnix());
@@ -173,7 +188,7 @@ public final class GoferMain {
           }
         }
       }
-      List<String> skipped = Confinement.apply();
+      List<String> skipped = Confinement.apply(devices);
       if (config.debug() && !skipped.isEmpty()) {
         System.err.println("burrow gofer: confinement incomplete: " + skipped);
       }

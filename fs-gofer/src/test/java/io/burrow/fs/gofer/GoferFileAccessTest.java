@@ -66,7 +66,7 @@ class GoferFileAccessTest {
           inheritedFdNumbers.add(f.fd());
           assertThat(Sys.fstat(f.fd()).fileType()).isEqualTo(Sys.S_IFSOCK);
           assertThat(Sys.C.fcntl(f.fd(), 1, 0) & 1).as("FD_CLOEXEC on %s", f).isEqualTo(1);
-          ServedMount m = ServedMount.open(served.get(i).toString(), false);
+          ServedMount m = ServedMount.open(served.get(i).toString(), false, false);
           mounts.add(m);
           m.serveOn(server, Sys.C.dup(f.fd())); // the caller still owns and closes its copy
         }

@@ -12,7 +12,8 @@ import java.util.List;
  * Confines the gofer process once its mount roots are open, as far as a JVM allows: no_new_privs;
  * chroot into an empty, already deleted directory, so that no absolute path reaches any file and
  * nothing can be created at "/" (all served files are reached through the root fds opened
- * before); and capabilities reduced to the file-ownership ones a file server needs.
+ * before); and capabilities reduced to the file-ownership ones a file server needs, plus
+ * CAP_MKNOD for a container that may make device nodes.
  *
  * <p>Capabilities are per thread in Linux, so {@link #apply} must run on the thread that will
  * create the server's threads, before it creates them: threads inherit the reduced set. JVM
@@ -24,12 +25,22 @@ public final class Confinement {
   private Confinement() {}
 
   private static final int PR_SET_NO_NEW_PRIVS = 38, PR_CAPBSET_DROP = 24, PR_SET_DUMPABLE = 4;
-  /** CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID. */
+  /**
+   * CAP_CHOWN (chown to the client's ids), CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the client's
+   * kernel has checked permissions; the gofer serves every file its caller may reach), CAP_FOWNER
+   * (chmod, utimes and xattrs of files owned by others) and CAP_FSETID (chmod keeps set-gid).
+   */
   static final long KEEP_CAPS = 0b11111L;
+  /** Kept only when the container itself may make devices. */
+  static final long CAP_MKNOD = 1L << 27;
   private static final int LAST_CAP = 40;
 
-  /** Applies every step; returns what could not be done (empty when fully confined). */
-  public static List<String> apply() {
+  /**
+   * Applies every step; returns what could not be done (empty when fully confined).
+   *
+   * @param mknod whether to keep CAP_MKNOD, for a container that may make device nodes
+   */
+  public static List<String> apply(boolean mknod) {
     List<String> skipped = new ArrayList<>();
     warmUp();
     if (Sys.C.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -43,7 +54,7 @@ public final class Confinement {
       skipped.add("chroot: " + e.getMessage());
     }
     try {
-      dropCaps();
+      dropCaps(KEEP_CAPS | (mknod ? CAP_MKNOD : 0));
     } catch (Errno e) {
       skipped.add("capabilities: " + e.getMessage());
     }
@@ -56,6 +67,7 @@ public final class Confinement {
    * charsets. Jar files already open stay readable through their open fds.
    */
   static void warmUp() {
+    Node.ProcSelfFd.open(); // /proc is out of reach after the chroot
     java.time.ZonedDateTime.now().toString();
     java.nio.charset.Charset.availableCharsets();
     org.slf4j.LoggerFactory.getLogger(Confinement.class).debug("confining the gofer");
@@ -104,19 +116,19 @@ public final class Confinement {
     Sys.checked(Sys.C.chdir(Sys.cstr("/")), "chdir /");
   }
 
-  private static void dropCaps() throws Errno {
+  private static void dropCaps(long keepCaps) throws Errno {
     int[] header = {0x20080522, 0};
     int[] data = new int[6];
     Sys.checked(Sys.C.capget(header, data), "capget");
     long permitted = (data[1] & 0xffffffffL) | ((long) data[4] << 32);
     if ((permitted & (1L << 8)) != 0) { // CAP_SETPCAP: shrink the bounding set too
       for (int cap = 0; cap <= LAST_CAP; cap++) {
-        if ((KEEP_CAPS & (1L << cap)) == 0) {
+        if ((keepCaps & (1L << cap)) == 0) {
           Sys.C.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
         }
       }
     }
-    long keep = permitted & KEEP_CAPS;
+    long keep = permitted & keepCaps;
     int lo = (int) keep, hi = (int) (keep >>> 32);
     int[] set = {lo, lo, 0, hi, hi, 0};
     Sys.checked(Sys.C.capset(header, set), "capset");

@@ -24,8 +24,10 @@ import java.nio.ByteOrder;
  * Errors are {@link Errno}s with the errno the client gets ({@link #errors} maps them).
  *
  * <p>Policy that keeps the served tree confined lives here and in {@link Node}: lookups go
- * through {@link Node#child}, every call starts from a pinned fd rather than a path, and device
- * nodes other than the harmless memory devices can be neither created nor opened. Thread safety:
+ * through {@link Node#child}, every call starts from a pinned fd rather than a path, device nodes
+ * are made only for a container allowed to make them, and none but the harmless memory devices
+ * is ever opened ({@link Node#reopen}): a container opens the device nodes it made through the
+ * kernel of its own mount (nodev in burrow's sandbox), never through the gofer. Thread safety:
  * what {@link File} promises; the open fd is written once, by open or by the constructor.
  */
 final class HostFile implements File {
@@ -41,17 +43,20 @@ final class HostFile implements File {
       ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder()));
 
   private final Node node;
+  /** Whether Tmknod may make block and character devices; see {@link ServedMount#open}. */
+  private final boolean deviceNodes;
   private volatile int openFd;
   private volatile int openAccess;
 
   /** Takes ownership of one reference to {@code node}. */
-  HostFile(Node node) {
-    this(node, -1, -1);
+  HostFile(Node node, boolean deviceNodes) {
+    this(node, deviceNodes, -1, -1);
   }
 
   /** Takes ownership of one reference to {@code node} and of {@code openFd}. */
-  private HostFile(Node node, int openFd, int openAccess) {
+  private HostFile(Node node, boolean deviceNodes, int openFd, int openAccess) {
     this.node = node;
+    this.deviceNodes = deviceNodes;
     this.openFd = openFd;
     this.openAccess = openAccess;
   }
@@ -78,13 +83,13 @@ final class HostFile implements File {
 
   @Override
   public File walk(String name) throws Errno {
-    return new HostFile(node.walk(name));
+    return new HostFile(node.walk(name), deviceNodes);
   }
 
   @Override
   public File duplicate() {
     node.retain();
-    return new HostFile(node);
+    return new HostFile(node, deviceNodes);
   }
 
   // ---- attributes ------------------------------------------------------------------------------
@@ -176,19 +181,7 @@ final class HostFile implements File {
     return flags | Sys.O_NOCTTY;
   }
 
-  /** Memory devices (null, zero, full, random, urandom) are the only devices served. */
-  private void checkOpenable() throws Errno {
-    if (node.fileType == Sys.S_IFCHR || node.fileType == Sys.S_IFBLK) {
-      Sys.Stat s = Sys.fstat(node.fd);
-      if (!harmlessDevice(s.fileType(), s.rdevMajor(), s.rdevMinor())) {
-        throw new Errno(P9.EPERM, "device nodes are not served");
-      }
-    }
-    if (node.fileType == Sys.S_IFLNK || node.fileType == Sys.S_IFSOCK) {
-      throw new Errno(node.fileType == Sys.S_IFLNK ? P9.ELOOP : P9.ENXIO, "cannot open this file type");
-    }
-  }
-
+  /** Memory devices (null, zero, full, random, urandom): the only device nodes the gofer opens. */
   static boolean harmlessDevice(int type, int major, int minor) {
     return type == Sys.S_IFCHR && major == 1 && (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
   }
@@ -196,7 +189,6 @@ final class HostFile implements File {
   @Override
   public Qid open(int dotlFlags) throws Errno {
     int flags = hostFlags(dotlFlags);
-    checkOpenable();
     int fd = node.reopen(flags);
     int access = flags & Sys.O_ACCMODE;
     if (node.fileType == Sys.S_IFREG && access != Sys.O_WRONLY) {
@@ -219,7 +211,7 @@ final class HostFile implements File {
         child.release();
         throw new Errno(P9.ESTALE, "created file was replaced");
       }
-      return new HostFile(child, fd, flags & Sys.O_ACCMODE);
+      return new HostFile(child, deviceNodes, fd, flags & Sys.O_ACCMODE);
     } catch (Errno | RuntimeException e) {
       Sys.close(fd);
       throw e;
@@ -312,10 +304,9 @@ final class HostFile implements File {
   @Override
   public Qid mknod(String name, int mode, int major, int minor, int gid) throws Errno {
     int type = mode & Sys.S_IFMT;
-    boolean ok = type == Sys.S_IFIFO || type == Sys.S_IFSOCK || type == Sys.S_IFREG
-        || harmlessDevice(type, major, minor);
-    if (!ok) {
-      throw new Errno(P9.EPERM, "only fifos, sockets, regular files and memory devices can be created");
+    boolean device = type == Sys.S_IFCHR || type == Sys.S_IFBLK;
+    if (device && !deviceNodes) {
+      throw new Errno(P9.EPERM, "this container may not make device nodes (no CAP_MKNOD, or a user namespace)");
     }
     Sys.mknodat(node.fd, name, type | (mode & 07777), major, minor);
     return qidAt(name);

@@ -210,8 +210,24 @@ final class Node {
    * rename race yields ESTALE rather than a different file. The caller owns the returned fd.
    */
   int reopen(int flags) throws Errno {
+    // The type was read from the pinned fd, and the reopen below reaches that same inode: no
+    // rename on the host can slip a device node in between the check and the open.
+    if (fileType == Sys.S_IFCHR || fileType == Sys.S_IFBLK) {
+      Sys.Stat s = Sys.fstat(fd);
+      if (!HostFile.harmlessDevice(s.fileType(), s.rdevMajor(), s.rdevMinor())) {
+        throw new Errno(P9.EPERM, "device nodes are not opened by the gofer");
+      }
+    } else if (fileType == Sys.S_IFLNK) {
+      throw new Errno(P9.ELOOP, "a symlink is not opened");
+    } else if (fileType == Sys.S_IFSOCK) {
+      throw new Errno(P9.ENXIO, "a socket is not opened");
+    }
     if (isDir()) {
       return Sys.openat2(fd, ".", flags | Sys.O_DIRECTORY, 0, RESOLVE);
+    }
+    int procFd = ProcSelfFd.FD;
+    if (procFd >= 0) {
+      return Sys.openat(procFd, Integer.toString(fd), flags & ~Sys.O_NOFOLLOW, 0);
     }
     Node p;
     String n;
@@ -224,6 +240,16 @@ final class Node {
       p.retain();
     }
     try {
+      // Without /proc, by name: a file renamed over this name between the lookup and here is
+      // opened before it is found out, so the check comes first on an O_PATH fd as well.
+      int probe = Sys.openat2(p.fd, n, Sys.O_PATH | Sys.O_NOFOLLOW, 0, RESOLVE);
+      try {
+        if (!Sys.fstat(probe).sameFile(Sys.fstat(fd))) {
+          throw new Errno(P9.ESTALE, "file was replaced");
+        }
+      } finally {
+        Sys.close(probe);
+      }
       int nfd = Sys.openat2(p.fd, n, flags | Sys.O_NOFOLLOW, 0, RESOLVE);
       try {
         if (!Sys.fstat(nfd).sameFile(Sys.fstat(fd))) {
@@ -236,6 +262,31 @@ final class Node {
       }
     } finally {
       p.release();
+    }
+  }
+
+  /**
+   * An fd of {@code /proc/self/fd}, opened once before the gofer chroots (the chroot leaves no
+   * /proc): reopening {@code /proc/self/fd/N} opens exactly the inode the O_PATH fd N pins, where
+   * a reopen by name would open whatever the name means by then. -1 where /proc is not mounted.
+   * Owned by the class for the life of the process.
+   */
+  static final class ProcSelfFd {
+    private ProcSelfFd() {}
+
+    static final int FD = openOnce();
+
+    /** Opens it now, if it is not open yet; returns it, or -1. */
+    static int open() {
+      return FD;
+    }
+
+    private static int openOnce() {
+      try {
+        return Sys.openat(Sys.AT_FDCWD, "/proc/self/fd", Sys.O_PATH | Sys.O_DIRECTORY, 0);
+      } catch (Errno e) {
+        return -1;
+      }
     }
   }
 

@@ -11,13 +11,15 @@ import io.burrow.linux.sys.Sys;
 public final class ServedMount implements AutoCloseable {
   private final String hostPath;
   private final boolean readOnly;
+  private final boolean deviceNodes;
   private int rootFd;
   /** For a single-file mount: the file's name in the directory {@link #rootFd} refers to. */
   private final String fileName;
 
-  private ServedMount(String hostPath, boolean readOnly, int rootFd, String fileName) {
+  private ServedMount(String hostPath, boolean readOnly, boolean deviceNodes, int rootFd, String fileName) {
     this.hostPath = hostPath;
     this.readOnly = readOnly;
+    this.deviceNodes = deviceNodes;
     this.rootFd = rootFd;
     this.fileName = fileName;
   }
@@ -28,8 +30,12 @@ public final class ServedMount implements AutoCloseable {
    * (Docker's {@code --init} binds /usr/bin/docker-init, a link to tini). A directory is served as
    * a tree; any other file (a file bind mount) is served alone, with its real parent directory
    * kept only to reopen it.
+   *
+   * <p>{@code deviceNodes}: whether Tmknod may make block and character devices, as it may for a
+   * container that holds CAP_MKNOD outside a user namespace. They are made, statted, chowned,
+   * renamed and unlinked like any file, and never opened by the gofer (see {@link HostFile}).
    */
-  public static ServedMount open(String hostPath, boolean readOnly) throws Errno {
+  public static ServedMount open(String hostPath, boolean readOnly, boolean deviceNodes) throws Errno {
     String real;
     try {
       real = java.nio.file.Path.of(hostPath).toRealPath().toString();
@@ -41,7 +47,7 @@ public final class ServedMount implements AutoCloseable {
     int fd = Sys.openat(Sys.AT_FDCWD, real, Sys.O_PATH, 0);
     try {
       if (Sys.fstat(fd).isDir()) {
-        return new ServedMount(hostPath, readOnly, fd, null);
+        return new ServedMount(hostPath, readOnly, deviceNodes, fd, null);
       }
     } catch (Errno e) {
       Sys.close(fd);
@@ -53,7 +59,7 @@ public final class ServedMount implements AutoCloseable {
       throw new Errno(22, "cannot serve " + hostPath);
     }
     int dir = Sys.openat(Sys.AT_FDCWD, p.getParent().toString(), Sys.O_PATH | Sys.O_DIRECTORY, 0);
-    return new ServedMount(hostPath, readOnly, dir, p.getFileName().toString());
+    return new ServedMount(hostPath, readOnly, deviceNodes, dir, p.getFileName().toString());
   }
 
   /**
@@ -62,7 +68,7 @@ public final class ServedMount implements AutoCloseable {
    */
   public io.burrow.p9.server.Connection serveOn(io.burrow.p9.server.NinePServer server, int fd) {
     io.burrow.p9.server.FileServer files =
-        new io.burrow.p9.server.FileServer(() -> new HostFile(newRootNode()), readOnly, HostFile::errors);
+        new io.burrow.p9.server.FileServer(() -> new HostFile(newRootNode(), deviceNodes), readOnly, HostFile::errors);
     return server.serve(new io.burrow.fs.gofer.FdTransport(fd), files, toString());
   }
 

@@ -47,7 +47,7 @@ final class FuseFixture implements AutoCloseable {
     Connection conn = null;
     FuseBridge b = null;
     try {
-      sm = ServedMount.open(served.toString(), false);
+      sm = ServedMount.open(served.toString(), false, true); // as for a container with CAP_MKNOD
       int[] sv = Sys.socketpair();
       conn = sm.serveOn(server, sv[0]);
       c = NinePClient.connect(new io.burrow.fs.gofer.FdTransport(sv[1]), NinePServer.DEFAULT_MAX_MSIZE);

@@ -19,7 +19,11 @@ final class ServerFixture implements AutoCloseable {
   private final List<Connection> connections = new ArrayList<>();
 
   ServerFixture(Path root, boolean readOnly) throws Exception {
-    mount = ServedMount.open(root.toString(), readOnly);
+    this(root, readOnly, false);
+  }
+
+  ServerFixture(Path root, boolean readOnly, boolean deviceNodes) throws Exception {
+    mount = ServedMount.open(root.toString(), readOnly, deviceNodes);
   }
 
   NinePClient connect() throws Exception {
