@@ -124,7 +124,20 @@ public final class Burrow {
     return invoke(null, false, args);
   }
 
+  /**
+   * Runs burrow and sends SIGKILL to the burrow process alone (not its children, as a harness's
+   * timeout or the OOM killer would) once {@code delay} has passed, unless it ended before.
+   * The result's exit code is -9 when it was killed.
+   */
+  public Result runKilledAfter(Duration delay, String... args) {
+    return invoke(null, true, delay, args);
+  }
+
   private Result invoke(Path stdin, boolean withRoot, String... args) {
+    return invoke(stdin, withRoot, null, args);
+  }
+
+  private Result invoke(Path stdin, boolean withRoot, Duration killAfter, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(executable.toString());
     if (withRoot) {
@@ -158,6 +171,13 @@ public final class Burrow {
     }
     boolean finished;
     try {
+      if (killAfter != null && !p.waitFor(killAfter.toNanos(), TimeUnit.NANOSECONDS)) {
+        p.destroyForcibly(); // SIGKILL
+        p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Result killed = new Result(cmd, -9, out, err, Duration.ofNanos(System.nanoTime() - start));
+        logInvocation(killed);
+        return killed;
+      }
       finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

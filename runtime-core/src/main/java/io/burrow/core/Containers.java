@@ -87,6 +87,9 @@ public final class Containers {
     Container container = new Container(services, lock, record);
     boolean created = false;
     try {
+      // A state before anything exists to clean up: a create killed from here on leaves a
+      // container that state reports and delete --force removes.
+      container.save(record);
       Optional<String> pod = Pod.sandboxToJoin(spec)
           .filter(p -> fileAccess.needsSandboxProcess() && services.config().multiContainer());
       if (pod.isPresent()) {

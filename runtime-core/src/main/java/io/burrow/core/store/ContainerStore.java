@@ -36,6 +36,8 @@ public final class ContainerStore {
   private static final String LOCK = "lock";
   /** Directories being deleted are renamed to this prefix plus the id; '#' is never part of an id. */
   private static final String DELETED_PREFIX = "#deleted#";
+  /** A deletion mark is 'x' and a token no other mark shares; never longer than this. */
+  private static final int MARK_MAX = 64;
   private static final ObjectMapper JSON = SpecIo.MAPPER;
 
   private final Path root;
@@ -58,18 +60,26 @@ public final class ContainerStore {
 
   /**
    * Creates the directory of a new container and locks it. Fails if the id is taken; the
-   * directory's atomic creation decides races between two creates of one id.
+   * directory's atomic creation decides races between two creates of one id. A directory left by
+   * a create that was killed before it wrote any state (its lock free, no state file) does not
+   * keep the id taken: it is removed and the create goes on.
    */
   public ContainerLock create(String id) throws ContainerException {
     validateId(id);
     Path dir = root.resolve(id);
-    try {
-      Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-    } catch (FileAlreadyExistsException e) {
-      throw new ContainerException("container '" + id + "' already exists");
-    } catch (IOException e) {
-      throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+    sweepDeleted();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        break;
+      } catch (FileAlreadyExistsException e) {
+        if (attempt > 0 || !removeAbandoned(id, dir)) {
+          throw new ContainerException("container '" + id + "' already exists");
+        }
+      } catch (IOException e) {
+        throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+      }
     }
     try {
       return lockDir(id, dir).orElseThrow(() -> new ContainerException("container '" + id + "' was deleted while being created"));
@@ -79,10 +89,62 @@ public final class ContainerStore {
     }
   }
 
-  /** Locks an existing container, waiting for whoever holds it; fails if there is no such container. */
+  /**
+   * Removes {@code dir} if it was left by a dead creator: nobody holds its lock and it has no
+   * state file. A live creator holds the lock from {@link #create} until its first state is
+   * written, so a free lock over no state means the creator died. Returns whether it removed it.
+   */
+  private boolean removeAbandoned(String id, Path dir) throws ContainerException {
+    Optional<ContainerLock> held = tryLockDir(id, dir);
+    if (held.isEmpty()) {
+      return false;
+    }
+    try (ContainerLock lock = held.get()) {
+      if (lock.read().isPresent()) {
+        return false;
+      }
+      lock.deleteDirectory();
+      return true;
+    }
+  }
+
+  /** Empties directories of deletes that were killed after renaming them away (their lock free). */
+  private void sweepDeleted() {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, DELETED_PREFIX + "*")) {
+      for (Path dir : dirs) {
+        try (FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.WRITE)) {
+          if (channel.tryLock() != null) {
+            deleteQuietly(dir);
+          }
+        } catch (NoSuchFileException e) {
+          deleteQuietly(dir); // the lock file was the first thing emptied
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+          // held, or being removed by its deleter right now
+        }
+      }
+    } catch (IOException e) {
+      // a root that cannot be listed fails the create below with a clearer message
+    }
+  }
+
+  /**
+   * Locks an existing container, waiting for whoever holds it; fails if there is no such
+   * container. A directory a killed create left without state is removed on the way (see
+   * {@link #removeAbandoned}): the id is free again and this fails as for any unknown id.
+   */
   public ContainerLock lock(String id) throws ContainerException {
     validateId(id);
-    return lockDir(id, root.resolve(id)).orElseThrow(() -> notFound(id));
+    Path dir = root.resolve(id);
+    ContainerLock lock = lockDir(id, dir).orElseThrow(() -> notFound(id));
+    if (lock.read().isEmpty()) {
+      lock.deleteDirectory();
+      lock.close();
+      throw notFound(id);
+    }
+    return lock;
   }
 
   /** The container's record as last written, read without the lock. */
@@ -126,6 +188,15 @@ public final class ContainerStore {
   }
 
   private Optional<ContainerLock> lockDir(String id, Path dir) throws ContainerException {
+    return lockDir(id, dir, true);
+  }
+
+  /** As {@link #lockDir}, but empty also when somebody else holds the lock now. */
+  private Optional<ContainerLock> tryLockDir(String id, Path dir) throws ContainerException {
+    return lockDir(id, dir, false);
+  }
+
+  private Optional<ContainerLock> lockDir(String id, Path dir, boolean wait) throws ContainerException {
     Path lockFile = dir.resolve(LOCK);
     while (true) {
       FileChannel channel;
@@ -138,14 +209,24 @@ public final class ContainerStore {
         throw new ContainerException("cannot open the lock of container '" + id + "': " + e.getMessage(), e);
       }
       try {
-        channel.lock();
+        if (wait) {
+          channel.lock();
+        } else if (channel.tryLock() == null) {
+          channel.close();
+          return Optional.empty();
+        }
         // Whoever held the lock before us may have deleted the container, and someone may even have
         // created a new one with this id since. A deleted container's lock file is marked (see
         // ContainerLock#deleteDirectory) before it loses its name, so a marked lock is stale: look
-        // the id up again, which waits for the new container or finds none.
+        // the id up again, which waits for the new container or finds none. Unless the marked file
+        // still is the one under the id's name: then its deleter died between marking and renaming,
+        // and we take the container over, unmarked, to finish what it began.
         if (channel.size() > 0) {
-          channel.close();
-          continue;
+          if (!markedUnderItsName(channel, lockFile)) {
+            channel.close();
+            continue;
+          }
+          channel.truncate(0);
         }
         return Optional.of(new ContainerLock(id, dir, channel));
       } catch (IOException e) {
@@ -153,6 +234,19 @@ public final class ContainerStore {
         throw new ContainerException("cannot lock container '" + id + "': " + e.getMessage(), e);
       }
     }
+  }
+
+  /** Whether the file at {@code lockFile} carries the same (unique) deletion mark as {@code locked}. */
+  private static boolean markedUnderItsName(FileChannel locked, Path lockFile) throws IOException {
+    java.nio.ByteBuffer mark = java.nio.ByteBuffer.allocate(MARK_MAX);
+    locked.read(mark, 0);
+    byte[] underName;
+    try {
+      underName = Files.readAllBytes(lockFile);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    return java.util.Arrays.equals(underName, 0, underName.length, mark.array(), 0, mark.position());
   }
 
   private static void closeQuietly(FileChannel channel) {
@@ -282,13 +376,15 @@ public final class ContainerStore {
 
     /**
      * Removes the container's directory; the lock stays held until {@link #close()}. The lock file
-     * is marked first, so that a process already waiting on it knows the container is gone, and the
-     * directory is renamed out of the way before it is emptied, so that nobody can re-create a lock
-     * file in it meanwhile and keep the id taken.
+     * is marked first (with a unique token), so that a process already waiting on it knows the
+     * container is gone, and the directory is renamed out of the way before it is emptied, so that
+     * nobody can re-create a lock file in it meanwhile and keep the id taken.
      */
     public void deleteDirectory() {
+      String mark = "x" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-"
+          + java.util.concurrent.ThreadLocalRandom.current().nextLong();
       try {
-        channel.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), 0);
+        channel.write(java.nio.ByteBuffer.wrap(mark.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
       } catch (IOException ignored) {
         // a waiter then still sees the directory disappear
       }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -202,6 +203,66 @@ class ContainerStoreTest {
     assertThat(store.read("c1")).isEmpty();
     assertThatThrownBy(() -> store.lock("c1")).hasMessage("container 'c1' does not exist");
     createWithState("c1"); // the id is free again
+  }
+
+  // --- recovery from killed commands ---
+
+  @Test
+  void aDeleteKilledBetweenMarkingAndRenamingIsTakenOverNotSpunOn() throws Exception {
+    createWithState("c1");
+    // What a delete killed right after marking the lock leaves: the mark, under the id's name.
+    Files.writeString(root.resolve("c1/lock"), "x4242-1-2");
+    CompletableFuture<Optional<ContainerRecord>> locked = CompletableFuture.supplyAsync(() -> {
+      try (ContainerLock lock = store.lock("c1")) {
+        return lock.read();
+      } catch (ContainerException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    assertThat(locked.get(GUARD_SECONDS, TimeUnit.SECONDS)).get().extracting(ContainerRecord::id).isEqualTo("c1");
+    assertThat(Files.size(root.resolve("c1/lock"))).as("the mark is cleared by the new holder").isZero();
+    try (ContainerLock lock = store.lock("c1")) {
+      lock.deleteDirectory();
+    }
+    assertThat(root.resolve("c1")).doesNotExist();
+  }
+
+  @Test
+  void aCreateKilledBeforeItsFirstStateDoesNotKeepTheIdTaken() throws Exception {
+    for (String id : List.of("c2", "c3")) {
+      // What a create killed while writing its first state leaves.
+      Path dir = Files.createDirectories(root.resolve(id));
+      Files.createFile(dir.resolve("lock"));
+      Files.createFile(dir.resolve("state.json.tmp"));
+      Files.createDirectory(dir.resolve("sandbox"));
+    }
+    assertThat(store.read("c2")).isEmpty();
+    assertThat(store.list()).isEmpty();
+    assertThatThrownBy(() -> store.lock("c2")).hasMessage("container 'c2' does not exist");
+    assertThat(root.resolve("c2")).as("removed by the lookup").doesNotExist();
+    createWithState("c3"); // taken over by a new create
+    assertThat(store.read("c3")).isPresent();
+    try (var s = Files.list(root.resolve("c3"))) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("lock", "state.json");
+    }
+  }
+
+  @Test
+  void aCreateStillRunningKeepsItsId() throws Exception {
+    startHolder("c4", "create");
+    assertThatThrownBy(() -> store.create("c4")).hasMessage("container 'c4' already exists");
+    assertThat(root.resolve("c4/lock")).exists();
+    Files.createFile(markers.resolve("release"));
+    assertThat(holder.waitFor(GUARD_SECONDS, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aDeleteKilledAfterRenamingIsSweptByTheNextCreate() throws Exception {
+    Path doomed = Files.createDirectories(root.resolve("#deleted#c5-4242"));
+    Files.writeString(doomed.resolve("lock"), "x4242-1-2");
+    Files.createDirectory(doomed.resolve("sandbox"));
+    createWithState("c6");
+    assertThat(doomed).doesNotExist();
   }
 
   // --- cross-process locking ---

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * optionally deletes (and re-creates) the container, writes {@code released} and only then
  * releases the lock and exits.
  *
- * <p>Arguments: ROOT ID MARKER_DIR MODE, MODE being {@code hold}, {@code delete} or {@code recreate}.
+ * <p>Arguments: ROOT ID MARKER_DIR MODE, MODE being {@code hold}, {@code delete}, {@code recreate}
+ * or {@code create} (create the container and hold it before its first state is written).
  */
 public final class LockHolder {
   private LockHolder() {}
@@ -20,19 +21,21 @@ public final class LockHolder {
     String id = args[1];
     Path markers = Path.of(args[2]);
     String mode = args[3];
-    ContainerStore.ContainerLock lock = store.lock(id);
+    ContainerStore.ContainerLock lock = mode.equals("create") ? store.create(id) : store.lock(id);
     Files.writeString(markers.resolve("locked"), "locked");
     Path release = markers.resolve("release");
     while (!Files.exists(release)) {
       Thread.sleep(5);
     }
     ContainerStore.ContainerLock newLock = null;
-    if (!mode.equals("hold")) {
+    if (mode.equals("delete") || mode.equals("recreate")) {
       lock.deleteDirectory();
     }
     if (mode.equals("recreate")) {
       // A new container with the same id, locked by us, before the old lock is released.
       newLock = store.create(id);
+      newLock.write(new ContainerRecord(id, "/b", "/b/rootfs", io.burrow.api.state.Status.CREATED, null, null, null,
+          null, "direct", "2026-01-02T03:04:05Z", "root", java.util.Map.of()));
     }
     Files.writeString(markers.resolve("released"), "released");
     lock.close();
