@@ -460,6 +460,52 @@ say "== done"
 
   // ---------------------------------------------------------------- confinement
 
+  /**
+   * The gofer is launched with a small bounding set and no_new_privs (before its JVM exists), so
+   * every thread of it, the JVM's own included, holds at most the file-ownership capabilities,
+   * CAP_SYS_CHROOT and, for a container that may make devices, CAP_MKNOD; the threads that serve
+   * 9P hold no CAP_SYS_CHROOT either.
+   */
+  @Test
+  void everyGoferThreadIsBornWithoutTheCapabilitiesItDoesNotNeed(TestEnv env) throws Exception {
+    Bundle b = env.bundle().args("sleep", "600");
+    boolean mknod = b.spec().process.capabilities.bounding.contains("CAP_MKNOD");
+    long serving = 0x1fL | (mknod ? 1L << 27 : 0), launched = serving | 1L << 18;
+    Burrow burrow = gofer(env);
+    burrow.run("create", "--bundle", b.dir().toString(), "caps1").ok();
+    burrow.run("start", "caps1").ok();
+    long gofer = GoferSupport.pids(env, "caps1").fileServer();
+    List<String> table = new ArrayList<>();
+    List<String> violations = new ArrayList<>();
+    int servingThreads = 0;
+    try (var s = Files.list(Path.of("/proc/" + gofer + "/task"))) {
+      for (Path task : s.toList()) {
+        String comm = GoferSupport.read(task.resolve("comm")).trim();
+        java.util.Map<String, String> st = new java.util.HashMap<>();
+        for (String line : GoferSupport.read(task.resolve("status")).split("\n")) {
+          int colon = line.indexOf(':');
+          if (colon > 0) {
+            st.put(line.substring(0, colon), line.substring(colon + 1).trim());
+          }
+        }
+        long eff = Long.parseUnsignedLong(st.get("CapEff"), 16), bnd = Long.parseUnsignedLong(st.get("CapBnd"), 16);
+        table.add(task.getFileName() + " " + comm + " CapEff " + st.get("CapEff") + " CapBnd " + st.get("CapBnd")
+            + " NoNewPrivs " + st.get("NoNewPrivs"));
+        boolean serves = comm.startsWith("gofer-conn") || comm.startsWith("gofer-worker");
+        servingThreads += serves ? 1 : 0;
+        long allowed = serves ? serving : launched;
+        if ((eff & ~allowed) != 0 || (bnd & ~launched) != 0 || !"1".equals(st.get("NoNewPrivs"))) {
+          violations.add(table.get(table.size() - 1));
+        }
+      }
+    }
+    System.out.println("gofer " + gofer + " threads:\n  " + String.join("\n  ", table));
+    assertThat(servingThreads).as("threads serving 9P among\n  %s", String.join("\n  ", table)).isPositive();
+    assertThat(violations).as("gofer threads with more than they need (serving: %x, others: %x)", serving, launched)
+        .isEmpty();
+    burrow.run("delete", "--force", "caps1").ok();
+  }
+
   @Test
   void theSandboxHasNoPathToHostFiles(TestEnv env) throws Exception {
     Path data = env.dir("data");

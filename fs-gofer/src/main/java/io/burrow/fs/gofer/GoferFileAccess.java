@@ -78,12 +78,17 @@ public final class GoferFileAccess implements FileAccess {
   /**
    * The launcher plan: join the spec's user namespace when it has a path, create one with the
    * spec's mappings when it has none, and do nothing with namespaces when the spec has no user
-   * namespace; then exec the gofer itself (no FORK: the launched pid is the gofer).
+   * namespace; then limit the bounding set, set no_new_privs and exec the gofer itself (no FORK:
+   * the launched pid is the gofer).
    */
   static InitPlan plan(Spec spec, List<String> argv) {
     return InitPlan.builder()
         .enterUserNamespace(spec)
         .op(Opcode.RESOLVE_EXEC, argv.get(0))
+        // Before the JVM exists, so that none of its threads ever holds more.
+        .op(Opcode.CAPS_BOUNDING, Long.toUnsignedString(
+            io.burrow.fs.gofer.server.Confinement.launchBoundingSet(GoferMain.mayMakeDevices(spec))))
+        .op(Opcode.NO_NEW_PRIVS)
         .op(Opcode.READY)
         .op(Opcode.EXEC, argv)
         .build();

@@ -145,6 +145,9 @@ class GoferFileAccessTest {
             new InitPlan.Op(Opcode.UNSHARE, List.of("268435456")),
             new InitPlan.Op(Opcode.MAP_IDS, List.of()),
             new InitPlan.Op(Opcode.RESOLVE_EXEC, List.of("/usr/bin/burrow")),
+            // A user namespace: CAP_MKNOD is not kept, whatever the bounding set says.
+            new InitPlan.Op(Opcode.CAPS_BOUNDING, List.of(Long.toString(0x1fL | 1L << 18))),
+            new InitPlan.Op(Opcode.NO_NEW_PRIVS, List.of()),
             new InitPlan.Op(Opcode.READY, List.of()),
             new InitPlan.Op(Opcode.EXEC, argv));
         assertThat(r.uidMappings()).isEqualTo(linux.uidMappings);
@@ -176,8 +179,8 @@ class GoferFileAccessTest {
     Linux none = new Linux();
     none.namespaces = List.of(new Linux.Namespace("mount", null));
     assertThat(GoferFileAccess.plan(spec(rootfs, rootfs, none), argv).ops()).extracting(InitPlan.Op::opcode)
-        .containsExactly(Opcode.RESOLVE_EXEC, Opcode.READY, Opcode.EXEC);
-    assertThat(GoferFileAccess.plan(spec(rootfs, rootfs, null), argv).ops()).hasSize(3);
+        .containsExactly(Opcode.RESOLVE_EXEC, Opcode.CAPS_BOUNDING, Opcode.NO_NEW_PRIVS, Opcode.READY, Opcode.EXEC);
+    assertThat(GoferFileAccess.plan(spec(rootfs, rootfs, null), argv).ops()).hasSize(5);
   }
 
   @Test

@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>Capabilities are per thread in Linux, so {@link #apply} must run on the thread that will
  * create the server's threads, before it creates them: threads inherit the reduced set. JVM
- * threads that already exist (GC, JIT, reference handling) keep theirs; they never touch served
- * files. Each step that the environment refuses (no CAP_SYS_CHROOT outside a user namespace, for
+ * threads that already exist (GC, JIT, reference handling) keep what the process was launched
+ * with ({@link #launchBoundingSet}, and no_new_privs), and never touch served files. Each step that the environment refuses (no CAP_SYS_CHROOT outside a user namespace, for
  * instance) is reported in the returned list rather than failing the gofer.
  */
 public final class Confinement {
@@ -33,6 +33,17 @@ public final class Confinement {
   static final long KEEP_CAPS = 0b11111L;
   /** Kept only when the container itself may make devices. */
   static final long CAP_MKNOD = 1L << 27;
+  private static final long CAP_SYS_CHROOT = 1L << 18;
+
+  /**
+   * The bounding set the gofer is launched with, before the JVM starts, so that every thread of
+   * the process (compiler, GC and signal threads included) is born without the rest: the kept
+   * capabilities plus CAP_SYS_CHROOT, which {@link #apply} uses once and then drops on the thread
+   * that creates the serving threads.
+   */
+  public static long launchBoundingSet(boolean mknod) {
+    return KEEP_CAPS | CAP_SYS_CHROOT | (mknod ? CAP_MKNOD : 0);
+  }
   private static final int LAST_CAP = 40;
 
   /**
