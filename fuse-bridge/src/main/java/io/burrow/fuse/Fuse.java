@@ -28,6 +28,8 @@ final class Fuse {
 
   /** fuse_notify_code: FUSE_NOTIFY_INVAL_ENTRY, sent as the error field of a unique-0 message. */
   static final int NOTIFY_INVAL_ENTRY = 3;
+  /** FUSE_NOTIFY_INVAL_INODE: {@code fuse_notify_inval_inode_out} is ino[8] off[8] len[8]. */
+  static final int NOTIFY_INVAL_INODE = 2;
 
   // INIT flags (fuse_init_in/out.flags; flags2 holds bits 32..63 when INIT_EXT is set)
   static final int ASYNC_READ = 1 << 0, POSIX_LOCKS = 1 << 1, ATOMIC_O_TRUNC = 1 << 3, EXPORT_SUPPORT = 1 << 4,

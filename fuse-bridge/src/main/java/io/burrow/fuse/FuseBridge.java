@@ -74,9 +74,11 @@ public final class FuseBridge implements AutoCloseable {
      * 8 threads; at most 12288 nodes (3/4 of the gofer's fids per connection, leaving room for
      * open files); 60 s entry and attribute timeouts: the gofer serves a container's files to this
      * sandbox only, so every change goes through this mount, where the kernel updates or
-     * invalidates what it cached; the timeouts only bound how long a change made on the host
-     * behind the container's back stays invisible. Negative entries last 1 s: a file created on
-     * the host ({@code docker cp}) must appear promptly to a container that looked for it.
+     * invalidates what it cached, and a caching bridge follows the gofer's reports of changes
+     * made behind the container's back ({@link ChangeFollower}); the timeouts only bound how long
+     * such a change stays invisible when the server does not report it. Negative entries last
+     * 1 s (10 s while changes are reported): a file created on the host ({@code docker cp}) must
+     * appear promptly to a container that looked for it.
      */
     public static Options defaults() {
       return new Options(8, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(1), "", 12288);
@@ -117,7 +119,12 @@ public final class FuseBridge implements AutoCloseable {
   private final java.util.concurrent.locks.ReentrantLock readTurn = new java.util.concurrent.locks.ReentrantLock();
   private final CountDownLatch ended;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Guards writes of notifications to the mount's fd against its close (the fd number is reused). */
+  private final Object notifyLock = new Object();
+  private boolean mountClosed; // guarded by notifyLock
   final FuseOps ops;
+  /** Non-null when the bridge caches: then it follows the server's change notifications. */
+  final ChangeFollower changes;
 
   private FuseBridge(FuseMount mount, NinePClient client, Options options, int rootFid, long rootIno, int wakeFd) {
     this.mount = mount;
@@ -129,6 +136,8 @@ public final class FuseBridge implements AutoCloseable {
     this.maxWrite = maxPages * PAGE;
     this.wakeFd = wakeFd;
     this.ended = new CountDownLatch(options.threads());
+    boolean caches = !options.entryTimeout().isZero() || !options.attrTimeout().isZero();
+    this.changes = caches ? new ChangeFollower(this) : null;
     this.ops = new FuseOps(this);
     this.trimmer = new Thread(this::trimLoop, "fuse-trim-" + mount.fd());
     this.trimmer.setDaemon(true);
@@ -146,6 +155,9 @@ public final class FuseBridge implements AutoCloseable {
       Message.Rgetattr root = client.call(new Message.Tgetattr(rootFid, P9.GETATTR_BASIC), Message.Rgetattr.class);
       wake = (int) Sys.checked(Sys.C.eventfd(0, Sys.O_CLOEXEC | Sys.O_NONBLOCK), "eventfd");
       FuseBridge b = new FuseBridge(mount, client, options, rootFid, root.qid().path(), wake);
+      if (b.changes != null) {
+        b.changes.subscribe(); // before the kernel caches anything
+      }
       b.startReaders();
       return b;
     } catch (IOException | RuntimeException e) {
@@ -167,6 +179,27 @@ public final class FuseBridge implements AutoCloseable {
     }
     readers.forEach(Thread::start);
     trimmer.start();
+    if (changes != null && changes.following()) {
+      Thread t = new Thread(changes, "fuse-changes-" + mount.fd());
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  boolean stopping() {
+    return stopping.get();
+  }
+
+  /**
+   * Writes one notification ({@code b[0, len)}) to the kernel, unless the mount is closed. Errors
+   * are ignored: ENOENT means the kernel no longer holds what it names, which is all one wants.
+   */
+  void notifyKernel(ByteBuffer b, int len) {
+    synchronized (notifyLock) {
+      if (!mountClosed) {
+        Sys.C.write(mount.fd(), Sys.address(b), len);
+      }
+    }
   }
 
   /** Called after a lookup was counted: wakes the trimmer when the node table is too big. */
@@ -207,8 +240,7 @@ public final class FuseBridge implements AutoCloseable {
         b.clear();
         b.putInt(len).putInt(Fuse.NOTIFY_INVAL_ENTRY).putLong(0);
         b.putLong(n.parent()).putInt(name.length).putInt(0).put(name).put((byte) 0);
-        // ENOENT: the kernel no longer has that name; nothing to do.
-        Sys.C.write(mount.fd(), Sys.address(b), len);
+        notifyKernel(b, len);
       }
     }
   }
@@ -388,7 +420,10 @@ public final class FuseBridge implements AutoCloseable {
         LOG.warn("FUSE reader {} still busy after 10 s (a 9P call without a reply?)", t.getName());
       }
     }
-    mount.close();
+    synchronized (notifyLock) {
+      mountClosed = true;
+      mount.close();
+    }
     Sys.close(wakeFd);
     if (unmountError != null) {
       throw unmountError;

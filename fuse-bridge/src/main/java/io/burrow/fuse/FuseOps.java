@@ -90,6 +90,11 @@ final class FuseOps {
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final AtomicInteger nextFid;
   private final long entrySec, attrSec, negativeSec;
+  /**
+   * How long a miss is cached while the gofer reports changes: a create on the host invalidates
+   * it at once; this bounds only the race of a create landing while the lookup is in flight.
+   */
+  static final long FOLLOWED_NEGATIVE_SEC = 10;
   private final int entryNsec, attrNsec, negativeNsec;
   /** Requests served, by opcode (diagnostics; see {@link FuseBridge#requestCounts()}). */
   final java.util.concurrent.atomic.AtomicLongArray counts = new java.util.concurrent.atomic.AtomicLongArray(64);
@@ -480,10 +485,12 @@ final class FuseOps {
       n = lookup(parent, name, a);
     } catch (P9Error e) {
       if (e.errno() == ENOENT && (negativeSec > 0 || negativeNsec > 0)) {
-        // A negative entry the kernel may cache, briefly: the host may create the name behind
-        // the container's back (docker cp), and nothing would tell the kernel. An error reply
+        // A negative entry the kernel may cache: briefly, unless the gofer reports changes, since
+        // the host may create the name behind the container's back (docker cp). An error reply
         // instead leaves a negative dentry that is looked up again every time.
-        begin(out).putLong(0).putLong(0).putLong(negativeSec).putLong(0).putInt(negativeNsec).putInt(0);
+        boolean told = bridge.changes != null && bridge.changes.following();
+        begin(out).putLong(0).putLong(0).putLong(told ? Math.min(FOLLOWED_NEGATIVE_SEC, entrySec) : negativeSec).putLong(0)
+            .putInt(told ? 0 : negativeNsec).putInt(0);
         for (int i = 0; i < Fuse.ATTR; i += 8) {
           out.putLong(0);
         }

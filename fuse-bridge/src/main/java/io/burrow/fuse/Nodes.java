@@ -180,6 +180,16 @@ final class Nodes {
     return fids;
   }
 
+  /** The node of inode {@code ino}, or null when the kernel holds none. */
+  synchronized Node byIno(long ino) {
+    return byIno.get(ino);
+  }
+
+  /** Every node id the kernel holds now. */
+  synchronized List<Long> ids() {
+    return new ArrayList<>(byId.keySet());
+  }
+
   /** A name the kernel can be asked to drop (FUSE_NOTIFY_INVAL_ENTRY). */
   record Name(long parent, String name) {}
 

@@ -50,6 +50,67 @@ class GoferHostChangesTest {
     burrow.run("delete", c.id()).ok();
   }
 
+  /**
+   * Every kind of change the host makes to files the container holds in its caches (60 s for the
+   * root) reaches it through the gofer's change reports: new contents of a file it has read, a new
+   * name in a directory it has listed, a rename, a removal, a mode change. Each must be seen far
+   * sooner than any cache would expire; the latencies are printed.
+   */
+  @Test
+  void hostChangesToCachedFilesAreSeenAtOnce(TestEnv env) throws Exception {
+    Bundle b = env.bundle().shell("while true; do "
+        + "v=\"$(cat /watch/data) $(ls /watch | tr '\\n' ,) $(stat -c %a /watch/data)\"; "
+        + "[ \"$v\" = \"$last\" ] || { echo \"$v\" > /view.tmp; mv /view.tmp /view; last=\"$v\"; }; "
+        + "sleep 0.05; done");
+    Path rootfs = b.rootfs();
+    Path watch = Files.createDirectories(rootfs.resolve("watch"));
+    Files.writeString(watch.resolve("data"), "aaaa");
+    Files.setPosixFilePermissions(watch.resolve("data"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Burrow burrow = gofer(env);
+    TestEnv.Container c = createWith(env, burrow, b, "hostchg");
+    burrow.run("start", c.id()).ok();
+    awaitView(rootfs, "aaaa data, 644", Duration.ofSeconds(60));
+
+    java.util.List<String> latencies = new java.util.ArrayList<>();
+    latencies.add("write " + change(rootfs, "bbbb data, 644", () -> Files.writeString(watch.resolve("data"), "bbbb")));
+    latencies.add("create " + change(rootfs, "bbbb data,new, 644", () -> Files.writeString(watch.resolve("new"), "n")));
+    latencies.add("rename " + change(rootfs, "bbbb data,renamed, 644",
+        () -> Files.move(watch.resolve("new"), watch.resolve("renamed"))));
+    latencies.add("delete " + change(rootfs, "bbbb data, 644", () -> Files.delete(watch.resolve("renamed"))));
+    latencies.add("chmod " + change(rootfs, "bbbb data, 600", () -> Files.setPosixFilePermissions(watch.resolve("data"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))));
+    System.out.println("host change -> seen in the container (ms, 50 ms polling): " + latencies);
+    burrow.run("delete", "--force", c.id()).ok();
+  }
+
+  /** Upper bound for a change to be seen: well under the 10 s a miss and the 60 s a hit are cached. */
+  private static final Duration SEEN_WITHIN = Duration.ofSeconds(5);
+
+  private interface HostChange {
+    void make() throws Exception;
+  }
+
+  /** Makes the change and returns after how many ms the container's view showed {@code expected}. */
+  private static long change(Path rootfs, String expected, HostChange change) throws Exception {
+    long start = System.nanoTime();
+    change.make();
+    awaitView(rootfs, expected, SEEN_WITHIN);
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  private static void awaitView(Path rootfs, String expected, Duration within) {
+    String[] last = {""};
+    boolean seen = Host.eventually(within, () -> {
+      try {
+        last[0] = Files.readString(rootfs.resolve("view")).trim();
+      } catch (java.io.IOException e) {
+        return false;
+      }
+      return last[0].equals(expected);
+    });
+    assertThat(seen).as("the container sees '%s' within %s (it sees '%s')", expected, within, last[0]).isTrue();
+  }
+
   private static TestEnv.Container createWith(TestEnv env, Burrow burrow, Bundle b, String id) {
     Path pidFile = env.base().resolve(id + ".pid");
     Burrow.Result r = burrow.run("create", "--bundle", b.dir().toString(), "--pid-file", pidFile.toString(), id).ok();

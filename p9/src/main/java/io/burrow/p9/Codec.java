@@ -38,7 +38,7 @@ public final class Codec {
           P9.RGETLOCK, P9.TLINK, P9.RLINK, P9.TMKDIR, P9.RMKDIR, P9.TRENAMEAT, P9.RRENAMEAT, P9.TUNLINKAT,
           P9.RUNLINKAT, P9.TVERSION, P9.RVERSION, P9.TAUTH, P9.RAUTH, P9.TATTACH, P9.RATTACH, P9.TFLUSH,
           P9.RFLUSH, P9.TWALK, P9.RWALK, P9.TREAD, P9.RREAD, P9.TWRITE, P9.RWRITE, P9.TCLUNK, P9.RCLUNK,
-          P9.TREMOVE, P9.RREMOVE -> true;
+          P9.TREMOVE, P9.RREMOVE, P9.TNOTIFY, P9.RNOTIFY -> true;
       default -> false;
     };
   }
@@ -176,6 +176,19 @@ public final class Codec {
       case P9.RRENAMEAT -> new Message.Rrenameat();
       case P9.TUNLINKAT -> new Message.Tunlinkat(i.u32(), i.str(), i.u32());
       case P9.RUNLINKAT -> new Message.Runlinkat();
+      case P9.TNOTIFY -> new Message.Tnotify(i.u16());
+      case P9.RNOTIFY -> {
+        int n = i.u16();
+        List<Message.Change> changes = new ArrayList<>(Math.min(n, i.b.remaining() / Message.Change.MIN_SIZE));
+        for (int k = 0; k < n; k++) {
+          int kind = i.u8();
+          if (kind < Message.Change.ENTRY || kind > Message.Change.ALL) {
+            throw new P9ProtocolException("Rnotify change of unknown kind " + kind, tag, P9.EINVAL);
+          }
+          changes.add(new Message.Change(kind, i.u64(), i.str()));
+        }
+        yield new Message.Rnotify(changes);
+      }
       default -> throw new P9ProtocolException("unknown message type " + type, tag, P9.EOPNOTSUPP);
     };
   }

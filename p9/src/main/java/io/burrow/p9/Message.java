@@ -344,4 +344,54 @@ public sealed interface Message {
     public int type() { return P9.RUNLINKAT; }
     public void encode(Codec.Out o) {}
   }
+
+  /**
+   * burrow's change notification (not 9P2000.L): asks for at most {@code max} changes made to the
+   * served tree behind this connection's back. The server answers when it has some, or after a
+   * while with none (the client then asks again); a Tflush or the connection's end answers it at
+   * once. A server without the extension answers Rlerror. The first Tnotify of a connection
+   * starts its subscription; {@code max} 0 only does that and is answered at once, so that a
+   * client can be sure no change made after the reply is missed.
+   */
+  record Tnotify(int max) implements Message {
+    public int type() { return P9.TNOTIFY; }
+    public void encode(Codec.Out o) throws P9ProtocolException { o.u16(max); }
+  }
+
+  /** count[2] then per change: kind[1] dir[8] name[s]. */
+  record Rnotify(List<Change> changes) implements Message {
+    public Rnotify {
+      changes = List.copyOf(changes);
+    }
+
+    public int type() { return P9.RNOTIFY; }
+
+    public void encode(Codec.Out o) throws P9ProtocolException {
+      o.u16(changes.size());
+      for (Change c : changes) {
+        o.u8(c.kind()); o.u64(c.dir()); o.str(c.name());
+      }
+    }
+  }
+
+  /**
+   * One change in an {@link Rnotify}.
+   *
+   * @param kind {@link #ENTRY} (a name in {@code dir} was created, removed or renamed), {@link #ATTR}
+   *     (the attributes of the file {@code name} in {@code dir} changed, or of {@code dir} itself
+   *     when the name is empty), {@link #DATA} (the contents of the file {@code name} changed), or
+   *     {@link #ALL} (the server lost track: forget everything cached; dir and name are 0 and "")
+   * @param dir the qid path of the directory
+   * @param name a single path component, or ""
+   */
+  record Change(int kind, long dir, String name) {
+    public static final int ENTRY = 1, ATTR = 2, DATA = 3, ALL = 4;
+    /** kind[1] dir[8] and an empty name's length[2]. */
+    static final int MIN_SIZE = 11;
+
+    /** The wire size of this change. */
+    public int size() {
+      return MIN_SIZE + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+  }
 }

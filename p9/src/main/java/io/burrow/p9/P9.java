@@ -49,6 +49,12 @@ public final class P9 {
   public static final int TWRITE = 118, RWRITE = 119;
   public static final int TCLUNK = 120, RCLUNK = 121;
   public static final int TREMOVE = 122, RREMOVE = 123;
+  /**
+   * burrow's extension, outside the 9P2000.L numbers: Tnotify asks for changes made to the served
+   * tree by others than this connection; Rnotify carries them (see {@link Message.Tnotify}). A
+   * server that does not know it answers Rlerror, and plain 9P2000.L clients never send it.
+   */
+  public static final int TNOTIFY = 200, RNOTIFY = 201;
 
   public static final int QTDIR = 0x80, QTSYMLINK = 0x02, QTFILE = 0x00;
 

@@ -47,7 +47,9 @@ class CodecTest {
         new Tlink(23, 24, "hard"), new Rlink(),
         new Tmkdir(25, "dir", 0755, 100), new Rmkdir(Q),
         new Trenameat(26, "a", 27, "b"), new Rrenameat(),
-        new Tunlinkat(28, "gone", 0x200), new Runlinkat());
+        new Tunlinkat(28, "gone", 0x200), new Runlinkat(),
+        new Tnotify(256), new Rnotify(List.of(new Change(Change.ENTRY, 7, "née"), new Change(Change.ATTR, 8, ""),
+            new Change(Change.DATA, 1L << 40, "f"), new Change(Change.ALL, 0, ""))));
   }
 
   static ByteBuffer encode(int tag, Message m) throws P9ProtocolException {
@@ -72,7 +74,7 @@ class CodecTest {
         assertThat(types).as("sample of type %d", t).contains(t);
       }
     }
-    assertThat(types).hasSize(57);
+    assertThat(types).hasSize(59);
   }
 
   @Test
@@ -93,6 +95,18 @@ class CodecTest {
     Codec.Frame frame = Codec.decode(f, 8192);
     assertThat(frame.message()).isEqualTo(new Tfsync(42, 0));
     assertThat(frame.tag()).isEqualTo(7);
+  }
+
+  @Test
+  void anRnotifyOfUnknownKindOrTooManyChangesIsRefused() throws Exception {
+    ByteBuffer bad = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+    bad.putInt(0).put((byte) P9.RNOTIFY).putShort((short) 3).putShort((short) 1).put((byte) 9).putLong(1).putShort((short) 0);
+    bad.putInt(0, bad.position()).flip();
+    assertThatThrownBy(() -> Codec.decode(bad, 8192)).isInstanceOf(P9ProtocolException.class).hasMessageContaining("kind 9");
+    ByteBuffer many = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+    many.putInt(0).put((byte) P9.RNOTIFY).putShort((short) 3).putShort((short) 60000);
+    many.putInt(0, many.position()).flip();
+    assertThatThrownBy(() -> Codec.decode(many, 8192)).isInstanceOf(P9ProtocolException.class);
   }
 
   @Test

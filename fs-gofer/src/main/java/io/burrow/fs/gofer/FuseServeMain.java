@@ -58,6 +58,7 @@ public final class FuseServeMain {
       fd = connect(socket);
     } else {
       server = new NinePServer();
+      io.burrow.fs.gofer.server.HostChanges.enable();
       served = ServedMount.open(serve, false, true);
       int[] sv = Sys.socketpair();
       served.serveOn(server, sv[0]);

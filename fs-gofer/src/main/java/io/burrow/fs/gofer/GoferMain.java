@@ -192,6 +192,12 @@ public final class GoferMain {
       if (config.debug() && !skipped.isEmpty()) {
         System.err.println("burrow gofer: confinement incomplete: " + skipped);
       }
+      try {
+        io.burrow.fs.gofer.server.HostChanges.enable();
+      } catch (Errno e) {
+        // Served all the same; host-side changes are then seen when the client's caches time out.
+        System.err.println("burrow gofer: host changes are not reported: " + e.getMessage());
+      }
       try (NinePServer server = new NinePServer()) {
         if (args.serveUnix() != null) {
           System.out.println("serving " + mounts.get(0) + " on " + args.serveUnix());

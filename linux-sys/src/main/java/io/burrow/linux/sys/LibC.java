@@ -110,6 +110,14 @@ public interface LibC {
 
   int chdir(@In byte[] path);
 
+  int fchdir(int fd);
+
+  int inotify_init1(int flags);
+
+  int inotify_add_watch(int fd, @In byte[] path, int mask);
+
+  int inotify_rm_watch(int fd, int wd);
+
   int capget(@In int[] header, @Out int[] data);
 
   int capset(@In int[] header, @In int[] data);

@@ -215,6 +215,7 @@ public final class Connection {
   private void flush(int tag, int oldtag) {
     Request r = inflight.get(oldtag);
     if (r != null) {
+      ops.cancel(oldtag);
       synchronized (r) {
         if (!r.done) {
           // Rflush must follow the original reply, so send it once that reply is out.
@@ -315,6 +316,7 @@ public final class Connection {
 
   private void finish() {
     transport.shutdown();
+    inflight.keySet().forEach(ops::cancel); // a waiting request ends now, not when it times out
     try {
       permits.acquireUninterruptibly(MAX_INFLIGHT); // every worker of this connection is done
       ops.reset();

@@ -43,11 +43,19 @@ public final class FileServer implements Session {
     File attach() throws IOException;
   }
 
+  /** How long a Tnotify waits for a change before it is answered with none. */
+  static final long NOTIFY_WAIT_MILLIS = 10_000;
+  /** The largest change on the wire: kind, dir, and a 255-byte name. */
+  private static final int MAX_CHANGE_SIZE = 11 + 255;
+
   private final Root root;
   private final boolean readOnly;
   private final Function<IOException, P9Error> errors;
   private final int maxFids;
+  private final ChangeFeed changes;
   private final ConcurrentHashMap<Integer, Fid> fids = new ConcurrentHashMap<>();
+  /** This connection's subscription to {@link #changes}, from its first Tnotify until reset. */
+  private ChangeFeed.Subscription subscription; // guarded by this
 
   /**
    * @param root the tree's root, attached once per Tattach
@@ -56,14 +64,20 @@ public final class FileServer implements Session {
    *     client gets (a failed system call's, for a host tree)
    */
   public FileServer(Root root, boolean readOnly, Function<IOException, P9Error> errors) {
-    this(root, readOnly, errors, MAX_FIDS);
+    this(root, readOnly, errors, MAX_FIDS, null);
   }
 
-  public FileServer(Root root, boolean readOnly, Function<IOException, P9Error> errors, int maxFids) {
+  /**
+   * @param maxFids the bound on fids per connection
+   * @param changes what Tnotify reports; null: Tnotify is refused with EOPNOTSUPP
+   */
+  public FileServer(Root root, boolean readOnly, Function<IOException, P9Error> errors, int maxFids,
+      ChangeFeed changes) {
     this.root = root;
     this.readOnly = readOnly;
     this.errors = errors;
     this.maxFids = maxFids;
+    this.changes = changes;
   }
 
   /** One fid: its file, whether and how it is open, and the xattr buffer of an xattr fid. */
@@ -134,11 +148,24 @@ public final class FileServer implements Session {
 
   @Override
   public void reset() {
+    synchronized (this) {
+      if (subscription != null) {
+        subscription.close();
+        subscription = null;
+      }
+    }
     for (Integer k : new ArrayList<>(fids.keySet())) {
       Fid f = fids.remove(k);
       if (f != null) {
         f.release();
       }
+    }
+  }
+
+  @Override
+  public synchronized void cancel(int tag) {
+    if (subscription != null) {
+      subscription.cancel();
     }
   }
 
@@ -190,8 +217,34 @@ public final class FileServer implements Session {
       case P9.TXATTRCREATE -> xattrcreate((Txattrcreate) m);
       case P9.TLOCK -> withOpen(((Tlock) m).fid(), f -> new Rlock(f.file.lock((Tlock) m)));
       case P9.TGETLOCK -> withOpen(((Tgetlock) m).fid(), f -> f.file.getlock((Tgetlock) m));
+      case P9.TNOTIFY -> notify((Tnotify) m, out.limit());
       default -> throw new P9Error(P9.EOPNOTSUPP, "unexpected message type " + m.type());
     };
+  }
+
+  // ---- change notification ---------------------------------------------------------------------
+
+  private Rnotify notify(Tnotify t, int msize) throws P9Error {
+    ChangeFeed.Subscription sub;
+    synchronized (this) {
+      if (changes == null) {
+        throw new P9Error(P9.EOPNOTSUPP, "this server reports no changes");
+      }
+      if (subscription == null) {
+        subscription = changes.subscribe();
+      }
+      sub = subscription;
+    }
+    if (t.max() == 0) {
+      return new Rnotify(List.of()); // subscribed: changes from now on are kept for the next one
+    }
+    int max = Math.min(t.max(), (msize - P9.HEADER - 2) / MAX_CHANGE_SIZE);
+    try {
+      return new Rnotify(sub.await(Math.max(1, max), NOTIFY_WAIT_MILLIS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Rnotify(List.of());
+    }
   }
 
   // ---- fid table -------------------------------------------------------------------------------

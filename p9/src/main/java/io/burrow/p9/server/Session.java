@@ -36,6 +36,12 @@ public interface Session {
   /** Drops every fid: a Tversion reset the session, or the connection ended. Idempotent. */
   void reset();
 
+  /**
+   * Asks the request with {@code tag}, if it is one that waits (Tnotify), to finish now: a Tflush
+   * named it, or the connection is ending. Called from the reader thread; must not block.
+   */
+  default void cancel(int tag) {}
+
   /** A short description of a request for log lines. */
   default String describe(Message m) {
     return m.getClass().getSimpleName();

@@ -59,7 +59,7 @@ class FileServerTest {
   private NinePClient client(boolean readOnly, int maxFids) throws Exception {
     SocketPair sp = SocketPair.open();
     connection = server.serve(new ChannelTransport(sp.b()),
-        new FileServer(tree::attach, readOnly, e -> new P9Error(P9.EIO, e), maxFids), "memory");
+        new FileServer(tree::attach, readOnly, e -> new P9Error(P9.EIO, e), maxFids, null), "memory");
     NinePClient c = NinePClient.connect(new ChannelTransport(sp.a()), 8192);
     open.add(c);
     c.call(new Tattach(0, P9.NOFID, "u", "", 0), Rattach.class);
@@ -84,6 +84,11 @@ class FileServerTest {
   private static String read(NinePClient c, int fid, long offset) throws Exception {
     ByteBuffer d = c.call(new Tread(fid, offset, 4096), Rread.class).data();
     return StandardCharsets.UTF_8.decode(d).toString();
+  }
+
+  @Test
+  void aServerWithoutAChangeFeedRefusesTnotify() throws Exception {
+    assertThat(errno(client(), new Tnotify(16))).isEqualTo(P9.EOPNOTSUPP);
   }
 
   @Test

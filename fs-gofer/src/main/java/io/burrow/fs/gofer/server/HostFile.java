@@ -104,6 +104,7 @@ final class HostFile implements File {
 
   @Override
   public void setattr(Tsetattr t) throws Errno {
+    node.changingItself();
     int v = t.valid();
     if ((v & P9.SETATTR_MODE) != 0) {
       chmod(t.mode() & 07777);
@@ -203,6 +204,7 @@ final class HostFile implements File {
 
   @Override
   public File create(String name, int dotlFlags, int mode, int gid) throws Errno {
+    HostChanges.own(node.key, name);
     int flags = hostFlags(dotlFlags) | Sys.O_CREAT | Sys.O_EXCL;
     int fd = Sys.openat2(node.fd, name, flags | Sys.O_NOFOLLOW, mode & 07777, Node.RESOLVE);
     try {
@@ -232,6 +234,7 @@ final class HostFile implements File {
 
   @Override
   public int write(long offset, ByteBuffer data) throws Errno {
+    node.changingItself();
     if (data.isDirect()) {
       return (int) Sys.pwrite(openFd, data, data.position(), data.remaining(), offset);
     }
@@ -291,12 +294,14 @@ final class HostFile implements File {
 
   @Override
   public Qid mkdir(String name, int mode, int gid) throws Errno {
+    HostChanges.own(node.key, name);
     Sys.mkdirat(node.fd, name, mode & 07777);
     return qidAt(name);
   }
 
   @Override
   public Qid symlink(String name, String target, int gid) throws Errno {
+    HostChanges.own(node.key, name);
     Sys.symlinkat(target, node.fd, name);
     return qidAt(name);
   }
@@ -308,6 +313,7 @@ final class HostFile implements File {
     if (device && !deviceNodes) {
       throw new Errno(P9.EPERM, "this container may not make device nodes (no CAP_MKNOD, or a user namespace)");
     }
+    HostChanges.own(node.key, name);
     Sys.mknodat(node.fd, name, type | (mode & 07777), major, minor);
     return qidAt(name);
   }
@@ -322,6 +328,8 @@ final class HostFile implements File {
 
   @Override
   public void link(File target, String name) throws Errno {
+    HostChanges.own(node.key, name);
+    ((HostFile) target).node.changingItself();
     try (Node.Located src = ((HostFile) target).node.locate()) {
       Sys.linkat(src.dir().fd, src.name(), node.fd, name, 0);
     }
@@ -329,7 +337,9 @@ final class HostFile implements File {
 
   @Override
   public void rename(File newDirectory, String name) throws Errno {
+    node.changingItself();
     Node dir = ((HostFile) newDirectory).node;
+    HostChanges.own(dir.key, name);
     try (Node.Located src = node.locate()) {
       Sys.renameat(src.dir().fd, src.name(), dir.fd, name);
       // Every node reached by the old name follows, this one among them.
@@ -339,18 +349,22 @@ final class HostFile implements File {
 
   @Override
   public void renameAt(String oldName, File newDirectory, String newName) throws Errno {
+    HostChanges.own(node.key, oldName);
     Node to = ((HostFile) newDirectory).node;
+    HostChanges.own(to.key, newName);
     Sys.renameat(node.fd, oldName, to.fd, newName);
     Node.renamed(node, oldName, to, newName);
   }
 
   @Override
   public void unlinkAt(String name, int flags) throws Errno {
+    HostChanges.own(node.key, name);
     Sys.unlinkat(node.fd, name, flags);
   }
 
   @Override
   public void remove() throws Errno {
+    node.changingItself();
     try (Node.Located loc = node.locate()) {
       Sys.unlinkat(loc.dir().fd, loc.name(), node.isDir() ? Sys.AT_REMOVEDIR : 0);
     }
@@ -392,6 +406,7 @@ final class HostFile implements File {
 
   @Override
   public void setXattr(String name, byte[] value, int flags) throws Errno {
+    node.changingItself();
     int fd = node.reopen(Sys.O_RDONLY | Sys.O_NONBLOCK);
     try {
       ByteBuffer b = SMALL.get();
@@ -404,6 +419,7 @@ final class HostFile implements File {
 
   @Override
   public void removeXattr(String name) throws Errno {
+    node.changingItself();
     int fd = node.reopen(Sys.O_RDONLY | Sys.O_NONBLOCK);
     try {
       Sys.checked(Sys.C.fremovexattr(fd, Sys.cstr(name)), "fremovexattr " + name);

@@ -55,6 +55,8 @@ final class Node {
   private final AtomicInteger refs = new AtomicInteger(1);
   private Node parent; // guarded by this; null only for a mount root
   private String name; // guarded by this
+  /** Whether this directory node counts towards a {@link HostChanges} watch; set once, when made. */
+  private boolean watched;
 
   private Node(int fd, Node parent, String name, int fileType, FileKey key, boolean mountRoot) {
     this.mountRoot = mountRoot;
@@ -116,7 +118,35 @@ final class Node {
     if (!st.isDir()) {
       throw new Errno(P9.ENOTDIR, "mount root is not a directory");
     }
-    return new Node(rootFd, null, "", Sys.S_IFDIR, FileKey.of(st), true);
+    Node root = new Node(rootFd, null, "", Sys.S_IFDIR, FileKey.of(st), true);
+    root.watchChanges();
+    return root;
+  }
+
+  private void watchChanges() {
+    HostChanges h = HostChanges.get();
+    if (h != null && isDir()) {
+      watched = h.watch(this);
+    }
+  }
+
+  /** Notes, for {@link HostChanges}, that the gofer is about to change this file itself. */
+  void changingItself() {
+    if (HostChanges.get() == null) {
+      return;
+    }
+    Node p;
+    String n;
+    synchronized (this) {
+      p = parent;
+      n = name;
+    }
+    if (p != null) {
+      HostChanges.own(p.key, n);
+    }
+    if (isDir()) {
+      HostChanges.own(key, "");
+    }
   }
 
   /**
@@ -183,6 +213,7 @@ final class Node {
       retain();
       Node child = new Node(cfd, this, n, st.fileType(), FileKey.of(st), false);
       index(this, n, child);
+      child.watchChanges();
       return child;
     } catch (Errno | RuntimeException e) {
       Sys.close(cfd);
@@ -347,6 +378,9 @@ final class Node {
 
   void release() {
     if (refs.decrementAndGet() == 0) {
+      if (watched) {
+        HostChanges.get().unwatch(this);
+      }
       Sys.close(fd);
       Node p;
       String n;
