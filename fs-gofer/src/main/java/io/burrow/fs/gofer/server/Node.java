@@ -236,9 +236,11 @@ final class Node {
 
   /**
    * Opens this file again with real access {@code flags} (an O_PATH fd cannot be read). A
-   * directory reopens itself through "."; anything else through its parent and name, with
-   * O_NOFOLLOW and the confined resolver, and is then checked to still be the same inode, so a
-   * rename race yields ESTALE rather than a different file. The caller owns the returned fd.
+   * directory reopens itself through "."; anything else through {@code /proc/self/fd/N} of the
+   * pinned fd, so it is exactly the file the fid was walked to, even if it was renamed or unlinked
+   * since (without /proc: through its parent and name, checked to be the same inode, ESTALE if
+   * not). Device nodes other than the memory devices, symlinks and sockets are never opened. The
+   * caller owns the returned fd.
    */
   int reopen(int flags) throws Errno {
     // The type was read from the pinned fd, and the reopen below reaches that same inode: no
