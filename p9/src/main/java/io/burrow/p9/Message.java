@@ -388,10 +388,7 @@ public sealed interface Message {
     public static final int ENTRY = 1, ATTR = 2, DATA = 3, ALL = 4;
     /** kind[1] dir[8] and an empty name's length[2]. */
     static final int MIN_SIZE = 11;
-
-    /** The wire size of this change. */
-    public int size() {
-      return MIN_SIZE + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    }
+    /** With a name of 255 bytes, the longest a single path component can be. */
+    public static final int MAX_SIZE = MIN_SIZE + 255;
   }
 }

@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -45,8 +44,6 @@ public final class FileServer implements Session {
 
   /** How long a Tnotify waits for a change before it is answered with none. */
   static final long NOTIFY_WAIT_MILLIS = 10_000;
-  /** The largest change on the wire: kind, dir, and a 255-byte name. */
-  private static final int MAX_CHANGE_SIZE = 11 + 255;
 
   private final Root root;
   private final boolean readOnly;
@@ -82,7 +79,7 @@ public final class FileServer implements Session {
 
   /** One fid: its file, whether and how it is open, and the xattr buffer of an xattr fid. */
   private static final class Fid {
-    private final AtomicInteger refs = new AtomicInteger(1);
+    final RefCount refs = new RefCount();
     volatile File file;
     /** The access mode it was opened with; -1 while not open. Written under the fid's monitor. */
     volatile int access = -1;
@@ -102,19 +99,8 @@ public final class FileServer implements Session {
       return xattrValue != null || xattrName != null;
     }
 
-    boolean tryRetain() {
-      int r;
-      do {
-        r = refs.get();
-        if (r <= 0) {
-          return false;
-        }
-      } while (!refs.compareAndSet(r, r + 1));
-      return true;
-    }
-
     void release() {
-      if (refs.decrementAndGet() == 0) {
+      if (refs.release()) {
         file.close();
       }
     }
@@ -238,7 +224,7 @@ public final class FileServer implements Session {
     if (t.max() == 0) {
       return new Rnotify(List.of()); // subscribed: changes from now on are kept for the next one
     }
-    int max = Math.min(t.max(), (msize - P9.HEADER - 2) / MAX_CHANGE_SIZE);
+    int max = Math.min(t.max(), (msize - P9.HEADER - 2) / Change.MAX_SIZE);
     try {
       return new Rnotify(sub.await(Math.max(1, max), NOTIFY_WAIT_MILLIS));
     } catch (InterruptedException e) {
@@ -255,7 +241,7 @@ public final class FileServer implements Session {
 
   private Fid get(int fid) throws P9Error {
     Fid f = fids.get(fid);
-    if (f == null || !f.tryRetain()) {
+    if (f == null || !f.refs.tryRetain()) {
       throw new P9Error(P9.EBADF, "unknown fid " + Integer.toUnsignedString(fid));
     }
     return f;

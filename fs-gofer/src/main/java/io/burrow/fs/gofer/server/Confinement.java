@@ -18,8 +18,9 @@ import java.util.List;
  * <p>Capabilities are per thread in Linux, so {@link #apply} must run on the thread that will
  * create the server's threads, before it creates them: threads inherit the reduced set. JVM
  * threads that already exist (GC, JIT, reference handling) keep what the process was launched
- * with ({@link #launchBoundingSet}, and no_new_privs), and never touch served files. Each step that the environment refuses (no CAP_SYS_CHROOT outside a user namespace, for
- * instance) is reported in the returned list rather than failing the gofer.
+ * with ({@link #launchBoundingSet}, and no_new_privs), and never touch served files. Each step
+ * that the environment refuses (no CAP_SYS_CHROOT outside a user namespace, for instance) is
+ * reported in the returned list rather than failing the gofer.
  */
 public final class Confinement {
   private Confinement() {}
@@ -42,7 +43,12 @@ public final class Confinement {
    * that creates the serving threads.
    */
   public static long launchBoundingSet(boolean mknod) {
-    return KEEP_CAPS | CAP_SYS_CHROOT | (mknod ? CAP_MKNOD : 0);
+    return servingCaps(mknod) | CAP_SYS_CHROOT;
+  }
+
+  /** What the serving threads keep. */
+  private static long servingCaps(boolean mknod) {
+    return KEEP_CAPS | (mknod ? CAP_MKNOD : 0);
   }
   private static final int LAST_CAP = 40;
 
@@ -65,7 +71,7 @@ public final class Confinement {
       skipped.add("chroot: " + e.getMessage());
     }
     try {
-      dropCaps(KEEP_CAPS | (mknod ? CAP_MKNOD : 0));
+      dropCaps(servingCaps(mknod));
     } catch (Errno e) {
       skipped.add("capabilities: " + e.getMessage());
     }

@@ -182,7 +182,7 @@ public final class HostChanges implements ChangeFeed {
           continue;
         }
         LOG.error("reading host changes failed (errno {}); host-side changes are no longer reported", Sys.errno());
-        subscribers.forEach(q -> q.offer(new Change(Change.ALL, 0, "")));
+        subscribers.forEach(q -> q.offerAll(List.of(new Change(Change.ALL, 0, ""))));
         return;
       }
       List<Change> batch = new ArrayList<>();
@@ -255,21 +255,19 @@ public final class HostChanges implements ChangeFeed {
     private boolean cancelled; // guarded by this
     private boolean closed; // guarded by this
 
-    synchronized void offer(Change c) {
+    synchronized void offerAll(List<Change> batch) {
       if (closed) {
         return;
       }
-      if (changes.size() >= QUEUE_MAX) {
-        overflowed = true;
-        changes.clear();
-      } else if (!overflowed && !c.equals(changes.peekLast())) {
-        changes.add(c);
+      for (Change c : batch) {
+        if (changes.size() >= QUEUE_MAX) {
+          overflowed = true;
+          changes.clear();
+        } else if (!overflowed && !c.equals(changes.peekLast())) {
+          changes.add(c);
+        }
       }
       notifyAll();
-    }
-
-    synchronized void offerAll(List<Change> batch) {
-      batch.forEach(this::offer);
     }
 
     @Override

@@ -255,7 +255,7 @@ final class HostFile implements File {
     int fd = openFd;
     ByteBuffer dents = DENTS.get();
     // At a served root, ".." is the root itself (as a walk resolves it), not the host's parent.
-    long rootIno = node.mountRoot ? Sys.fstat(node.fd).ino() : -1;
+    long rootIno = node.mountRoot ? node.key.ino() : -1;
     Sys.lseek(fd, offset);
     while (true) {
       int n = (int) Sys.getdents64(fd, dents);

@@ -2,6 +2,7 @@ package io.burrow.fs.gofer.server;
 
 import io.burrow.p9.P9;
 import io.burrow.p9.Qid;
+import io.burrow.p9.server.RefCount;
 import io.burrow.linux.sys.Errno;
 import io.burrow.linux.sys.Sys;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A file the server has looked up: an O_PATH fd that pins it, plus the parent directory node and
@@ -52,7 +52,7 @@ final class Node {
   final FileKey key;
   /** A mount root: never unlinked or renamed through 9P, even when it has a (hidden) parent. */
   final boolean mountRoot;
-  private final AtomicInteger refs = new AtomicInteger(1);
+  private final RefCount refs = new RefCount();
   private Node parent; // guarded by this; null only for a mount root
   private String name; // guarded by this
   /** Whether this directory node counts towards a {@link HostChanges} watch; set once, when made. */
@@ -90,7 +90,7 @@ final class Node {
     List<Node> moving = new ArrayList<>();
     BY_ENTRY.computeIfPresent(new Entry(fromDir.key, oldName), (k, nodes) -> {
       for (Node n : nodes) {
-        if (n.tryRetain()) {
+        if (n.refs.tryRetain()) {
           moving.add(n);
         }
       }
@@ -361,25 +361,12 @@ final class Node {
     }
   }
 
-  private boolean tryRetain() {
-    int r;
-    do {
-      r = refs.get();
-      if (r <= 0) {
-        return false;
-      }
-    } while (!refs.compareAndSet(r, r + 1));
-    return true;
-  }
-
   void retain() {
-    if (refs.getAndIncrement() <= 0) {
-      throw new IllegalStateException("node retained after release");
-    }
+    refs.retain();
   }
 
   void release() {
-    if (refs.decrementAndGet() == 0) {
+    if (refs.release()) {
       if (watched) {
         HostChanges.get().unwatch(this);
       }

@@ -64,7 +64,8 @@ public final class ServedMount implements AutoCloseable {
 
   /**
    * Serves this mount on {@code fd} (a connected AF_UNIX stream socket, now owned by the server)
-   * with a fresh fid table, reporting host changes to Tnotify once {@link HostChanges#enable} ran. The mount stays owned by the caller and must outlive the connection.
+   * with a fresh fid table, reporting host changes to Tnotify once {@link HostChanges#enable} ran.
+   * The mount stays owned by the caller and must outlive the connection.
    */
   public io.burrow.p9.server.Connection serveOn(io.burrow.p9.server.NinePServer server, int fd) {
     io.burrow.p9.server.FileServer files = new io.burrow.p9.server.FileServer(
