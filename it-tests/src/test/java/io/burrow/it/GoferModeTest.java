@@ -464,10 +464,10 @@ say "== done"
    * The gofer is launched with a small bounding set and no_new_privs (before its JVM exists), so
    * every thread of it, the JVM's own included, holds at most the file-ownership capabilities,
    * CAP_SYS_CHROOT and, for a container that may make devices, CAP_MKNOD; the threads that serve
-   * 9P hold no CAP_SYS_CHROOT either.
+   * 9P hold no CAP_SYS_CHROOT either. Every thread runs under the gofer's seccomp allowlist.
    */
   @Test
-  void everyGoferThreadIsBornWithoutTheCapabilitiesItDoesNotNeed(TestEnv env) throws Exception {
+  void everyGoferThreadIsBornWithoutTheCapabilitiesItDoesNotNeedAndIsFiltered(TestEnv env) throws Exception {
     Bundle b = env.bundle().args("sleep", "600");
     boolean mknod = b.spec().process.capabilities.bounding.contains("CAP_MKNOD");
     long serving = 0x1fL | (mknod ? 1L << 27 : 0), launched = serving | 1L << 18;
@@ -490,18 +490,21 @@ say "== done"
         }
         long eff = Long.parseUnsignedLong(st.get("CapEff"), 16), bnd = Long.parseUnsignedLong(st.get("CapBnd"), 16);
         table.add(task.getFileName() + " " + comm + " CapEff " + st.get("CapEff") + " CapBnd " + st.get("CapBnd")
-            + " NoNewPrivs " + st.get("NoNewPrivs"));
+            + " NoNewPrivs " + st.get("NoNewPrivs") + " Seccomp " + st.get("Seccomp") + "/" + st.get("Seccomp_filters"));
         boolean serves = comm.startsWith("gofer-conn") || comm.startsWith("gofer-worker");
         servingThreads += serves ? 1 : 0;
         long allowed = serves ? serving : launched;
-        if ((eff & ~allowed) != 0 || (bnd & ~launched) != 0 || !"1".equals(st.get("NoNewPrivs"))) {
+        // Seccomp 2: a filter (the gofer's allowlist, one filter: nothing else stacked on it)
+        if ((eff & ~allowed) != 0 || (bnd & ~launched) != 0 || !"1".equals(st.get("NoNewPrivs"))
+            || !"2".equals(st.get("Seccomp")) || !"1".equals(st.get("Seccomp_filters"))) {
           violations.add(table.get(table.size() - 1));
         }
       }
     }
     System.out.println("gofer " + gofer + " threads:\n  " + String.join("\n  ", table));
     assertThat(servingThreads).as("threads serving 9P among\n  %s", String.join("\n  ", table)).isPositive();
-    assertThat(violations).as("gofer threads with more than they need (serving: %x, others: %x)", serving, launched)
+    assertThat(violations).as("gofer threads with more than they need (serving: %x, others: %x; all: no_new_privs and its seccomp filter)",
+        serving, launched)
         .isEmpty();
     burrow.run("delete", "--force", "caps1").ok();
   }

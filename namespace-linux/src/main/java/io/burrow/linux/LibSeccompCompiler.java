@@ -1,5 +1,6 @@
 package io.burrow.linux;
 
+import io.burrow.linux.sys.LibSeccomp;
 import io.burrow.linux.sys.Native;
 
 import com.fasterxml.jackson.databind.JsonNode;

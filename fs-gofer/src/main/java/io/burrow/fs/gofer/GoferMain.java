@@ -6,6 +6,7 @@ import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.spi.ServedMounts;
 import io.burrow.fs.gofer.server.Confinement;
+import io.burrow.fs.gofer.server.SyscallAllowlist;
 import io.burrow.p9.server.Connection;
 import io.burrow.p9.server.NinePServer;
 import io.burrow.fs.gofer.server.ServedMount;
@@ -197,6 +198,12 @@ public final class GoferMain {
       } catch (Errno e) {
         // Served all the same; host-side changes are then seen when the client's caches time out.
         System.err.println("burrow gofer: host changes are not reported: " + e.getMessage());
+      }
+      try {
+        SyscallAllowlist.install(args.serveUnix() != null);
+      } catch (Errno e) {
+        System.err.println("burrow gofer: cannot install its seccomp filter: " + e.getMessage());
+        return 1;
       }
       try (NinePServer server = new NinePServer()) {
         if (args.serveUnix() != null) {

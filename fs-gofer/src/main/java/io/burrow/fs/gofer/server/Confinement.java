@@ -80,30 +80,40 @@ public final class Confinement {
 
   /**
    * Loads what the JVM would otherwise read from disk after the chroot: every class of the gofer
-   * (a class path directory is read lazily, file by file), the logging binding, time zones and
-   * charsets. Jar files already open stay readable through their open fds.
+   * and of the native layer (a class path directory is read lazily, file by file), libseccomp,
+   * the logging binding, time zones and charsets. Jar files already open stay readable through their open fds.
    */
   static void warmUp() {
     Node.ProcSelfFd.open(); // /proc is out of reach after the chroot
+    io.burrow.linux.sys.SeccompFilter.preload();
     java.time.ZonedDateTime.now().toString();
     java.nio.charset.Charset.availableCharsets();
     org.slf4j.LoggerFactory.getLogger(Confinement.class).debug("confining the gofer");
-    ClassLoader loader = Confinement.class.getClassLoader();
-    for (String name : goferClassNames()) {
+    // The gofer's own classes are initialised (GoferFileAccess's static set-up belongs to the
+    // runtime side); the 9P server's and the native layer's only loaded, since from a class
+    // path directory (a module's tests) they would otherwise be read after the chroot.
+    preload(Confinement.class, "io/burrow/fs/gofer/", name -> !name.equals("io.burrow.fs.gofer.GoferFileAccess"));
+    preload(io.burrow.p9.server.NinePServer.class, "io/burrow/p9/", name -> false);
+    preload(io.burrow.linux.sys.Sys.class, "io/burrow/linux/sys/", name -> false);
+  }
+
+  private static void preload(Class<?> anchor, String prefix, java.util.function.Predicate<String> initialise) {
+    ClassLoader loader = anchor.getClassLoader();
+    for (String name : classNames(anchor, prefix)) {
       try {
-        Class.forName(name, !name.equals("io.burrow.fs.gofer.GoferFileAccess"), loader);
+        Class.forName(name, initialise.test(name), loader);
       } catch (ClassNotFoundException | LinkageError e) {
         // a class that cannot load now would not load later either
       }
     }
   }
 
-  private static List<String> goferClassNames() {
+  /** The classes under {@code prefix} in the jar or directory {@code anchor} was loaded from. */
+  private static List<String> classNames(Class<?> anchor, String prefix) {
     List<String> names = new ArrayList<>();
     try {
-      java.net.URL src = Confinement.class.getProtectionDomain().getCodeSource().getLocation();
+      java.net.URL src = anchor.getProtectionDomain().getCodeSource().getLocation();
       Path base = Path.of(src.toURI());
-      String prefix = "io/burrow/fs/gofer/";
       if (Files.isDirectory(base)) {
         try (var walk = Files.walk(base.resolve(prefix))) {
           walk.filter(p -> p.toString().endsWith(".class")).forEach(p ->

@@ -1,11 +1,12 @@
-package io.burrow.linux;
+package io.burrow.linux.sys;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 
 /**
- * jnr-ffi bindings for the part of libseccomp (Debian's libseccomp2) that {@link LibSeccompCompiler}
- * uses: build a filter, resolve names, export the BPF. Load it with {@link #load()}. Thread-safe
+ * jnr-ffi bindings for the part of libseccomp (Debian's libseccomp2) that burrow uses: build a
+ * filter, resolve names, and export the BPF (namespace-linux's compiler of {@code linux.seccomp})
+ * or load it into the calling process (the gofer's own filter). Load it with {@link #load()}. Thread-safe
  * as libseccomp is: one filter context is used by one thread, and the caller releases it with
  * {@link #seccomp_release}. Calls return a negative errno on failure (libseccomp does not set errno).
  */
@@ -24,6 +25,8 @@ public interface LibSeccomp {
   int NR_SCMP_ERROR = -1;
   /** sizeof(struct scmp_arg_cmp): unsigned int arg, enum scmp_compare op, scmp_datum_t datum_a, datum_b. */
   int ARG_CMP_SIZE = 24;
+  /** enum scmp_filter_attr: SCMP_FLTATR_CTL_TSYNC, load the filter into every thread of the process. */
+  int SCMP_FLTATR_CTL_TSYNC = 4;
 
   /** The library, loaded from the system's libseccomp.so.2. */
   static LibSeccomp load() {
@@ -52,6 +55,11 @@ public interface LibSeccomp {
   int seccomp_export_bpf(Pointer ctx, int fd);
 
   int seccomp_export_pfc(Pointer ctx, int fd);
+
+  int seccomp_attr_set(Pointer ctx, int attr, int value);
+
+  /** Installs the filter (seccomp(2) SECCOMP_SET_MODE_FILTER), with TSYNC if that attribute is set. */
+  int seccomp_load(Pointer ctx);
 
   /** const struct scmp_version * { unsigned int major, minor, micro; }. */
   Pointer seccomp_version();
