@@ -239,8 +239,8 @@ final class Node {
    * directory reopens itself through "."; anything else through {@code /proc/self/fd/N} of the
    * pinned fd, so it is exactly the file the fid was walked to, even if it was renamed or unlinked
    * since (without /proc: through its parent and name, checked to be the same inode, ESTALE if
-   * not). Device nodes other than the memory devices, symlinks and sockets are never opened. The
-   * caller owns the returned fd.
+   * not). Device nodes other than the memory devices, symlinks and sockets are never opened, and a
+   * fifo is opened without waiting for its other end. The caller owns the returned fd.
    */
   int reopen(int flags) throws Errno {
     // The type was read from the pinned fd, and the reopen below reaches that same inode: no
@@ -254,6 +254,11 @@ final class Node {
       throw new Errno(P9.ELOOP, "a symlink is not opened");
     } else if (fileType == Sys.S_IFSOCK) {
       throw new Errno(P9.ENXIO, "a socket is not opened");
+    } else if (fileType == Sys.S_IFIFO) {
+      // A kernel client opens a fifo itself and never sends Tlopen for one; a hostile client that
+      // does must not park a server thread until some writer comes (or a reader, for O_WRONLY:
+      // ENXIO then). Reads and writes of the fd then answer EAGAIN instead of waiting, too.
+      flags |= Sys.O_NONBLOCK;
     }
     if (isDir()) {
       return Sys.openat2(fd, ".", flags | Sys.O_DIRECTORY, 0, RESOLVE);

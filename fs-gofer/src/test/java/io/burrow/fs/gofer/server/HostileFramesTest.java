@@ -79,6 +79,39 @@ class HostileFramesTest {
     }
   }
 
+  /** Found by {@link FuzzedSessionsTest}: a Tlopen of a fifo used to wait for the other end for ever. */
+  @Test
+  void aFifoWithoutItsOtherEndNeverParksAServerThread() throws Exception {
+    Sys.checked(Sys.C.mknodat(Sys.AT_FDCWD, Sys.cstr(root.resolve("fifo").toString()), Sys.S_IFIFO | 0644, 0), "mkfifo");
+    try (ServerFixture fx = new ServerFixture(root, false)) {
+      NinePClient c = fx.connect();
+      ServerFixture.attach(c, 0, "");
+      c.call(new Twalk(0, 1, List.of("fifo")), Rwalk.class);
+      c.call(new Twalk(0, 2, List.of("fifo")), Rwalk.class);
+      c.call(new Tlopen(1, 0 /* O_RDONLY */), Rlopen.class);
+      assertThat(errno(() -> c.call(new Tread(1, 0, 100)))).isEqualTo(29); // ESPIPE: Tread has an offset
+      assertThat(errno(() -> c.call(new Tlopen(2, 1 /* O_WRONLY */)))).isEqualTo(0); // a reader is there now
+      c.call(new Tclunk(1), Rclunk.class);
+      c.call(new Tclunk(2), Rclunk.class);
+      c.call(new Twalk(0, 3, List.of("fifo")), Rwalk.class);
+      assertThat(errno(() -> c.call(new Tlopen(3, 1 /* O_WRONLY */)))).isEqualTo(P9.ENXIO); // no reader
+    }
+  }
+
+  private interface Call {
+    Message call() throws Exception;
+  }
+
+  /** The errno of a call's Rlerror, or 0 if it succeeded. */
+  private static int errno(Call call) throws Exception {
+    try {
+      Message m = call.call();
+      return m instanceof Rlerror e ? e.ecode() : 0;
+    } catch (io.burrow.p9.P9Error e) {
+      return e.errno();
+    }
+  }
+
   @Test
   void oversizedOrTruncatedFramesCloseOnlyThatConnection() throws Exception {
     try (ServerFixture fx = new ServerFixture(root, false)) {
