@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** {@code burrow gofer --serve-unix} as a real child process (it chroots, so never in-process). */
-final class GoferProcess implements AutoCloseable {
-  final Process process;
-  final Path socket;
+public final class GoferProcess implements AutoCloseable {
+  public final Process process;
+  public final Path socket;
 
   private GoferProcess(Process process, Path socket) {
     this.process = process;
@@ -20,7 +20,7 @@ final class GoferProcess implements AutoCloseable {
   }
 
   /** Writes a bundle whose root is {@code root} and starts the gofer on {@code dir/9p.sock}. */
-  static GoferProcess start(Path dir, Path root, String... extra) throws Exception {
+  public static GoferProcess start(Path dir, Path root, String... extra) throws Exception {
     Path bundle = Files.createDirectories(dir.resolve("bundle"));
     Files.writeString(bundle.resolve("config.json"),
         "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"" + root + "\"}}");
@@ -32,7 +32,9 @@ final class GoferProcess implements AutoCloseable {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
+    StringBuilder said = new StringBuilder();
     while ((line = out.readLine()) != null) {
+      said.append(line).append('\n');
       if (line.startsWith("serving ")) {
         Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
         drain.setDaemon(true);
@@ -41,7 +43,7 @@ final class GoferProcess implements AutoCloseable {
       }
     }
     p.waitFor(10, TimeUnit.SECONDS);
-    throw new IllegalStateException("gofer did not start, exit " + p.exitValue());
+    throw new IllegalStateException("gofer did not start, exit " + p.exitValue() + ": " + said);
   }
 
   @Override
