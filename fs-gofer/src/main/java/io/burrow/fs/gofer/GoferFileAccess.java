@@ -52,7 +52,7 @@ public final class GoferFileAccess implements FileAccess {
   static final String FUSE_DEVICE = "fuse";
   private static final int MSIZE = 1 << 20;
   private static final long MS_NOSUID = 2, MS_NODEV = 4;
-  private static final int MNT_DETACH = 2, EINVAL = 22;
+  private static final int MNT_DETACH = 2, ENOENT = 2, EINVAL = 22;
 
   @Override
   public String name() {
@@ -244,12 +244,19 @@ public final class GoferFileAccess implements FileAccess {
     return new MountSources(root, binds);
   }
 
-  /** Detaches the sandbox's tmpfs, and with it every FUSE mount of this container, ending its bridges. */
+  /**
+   * Detaches the sandbox's tmpfs, and with it every FUSE mount of this container, ending its
+   * bridges. Idempotent: nothing mounted there (EINVAL), or no directory yet because a killed
+   * {@code create} never made it (ENOENT), leaves nothing to do.
+   */
   @Override
   public void release(FileAccessContext ctx) throws IOException {
     Path work = ctx.stateDir().resolve(SANDBOX_DIR);
-    if (Native.libc().umount2(work.toString(), MNT_DETACH) != 0 && Native.errno() != EINVAL) {
-      throw new IOException(Native.error("umount " + work));
+    if (Native.libc().umount2(work.toString(), MNT_DETACH) != 0) {
+      int e = Native.errno();
+      if (e != EINVAL && e != ENOENT) {
+        throw new IOException(Native.error("umount " + work));
+      }
     }
   }
 
