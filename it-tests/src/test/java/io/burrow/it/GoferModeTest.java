@@ -509,6 +509,78 @@ say "== done"
     burrow.run("delete", "--force", "caps1").ok();
   }
 
+  /**
+   * Issue 14: once its init runs, the sandbox holds no capability on any thread (it runs as
+   * nobody, or in a user namespace as an unprivileged id it maps) but CAP_KILL on the thread that
+   * started the init, which the kernel needs to send the init its parent-death signal, with
+   * no_new_privs and its seccomp allowlist, whether the spec has a user namespace or not. The
+   * other threads' bounding sets stay as they were (they are per thread): with no capability,
+   * no_new_privs and execve refused, nothing can raise one from them.
+   */
+  @Test
+  void everySandboxThreadHoldsNoCapabilityAndIsFiltered(TestEnv env) throws Exception {
+    assertTheSandboxHoldsNothing(env, env.bundle().args("sleep", "600"), "sbcaps1", "65534");
+  }
+
+  @Test
+  void everySandboxThreadHoldsNoCapabilityAndIsFilteredInAUserNamespace(TestEnv env) throws Exception {
+    Bundle b = env.bundle().args("sleep", "600");
+    Host.sh("chown", "-R", "100000:100000", b.rootfs().toString()).ok();
+    b.withNamespace("user").edit(s -> {
+      s.linux.uidMappings = new ArrayList<>(List.of(new IdMapping(0, 100000, 65536)));
+      s.linux.gidMappings = new ArrayList<>(List.of(new IdMapping(0, 100000, 65536)));
+    });
+    assertTheSandboxHoldsNothing(env, b, "sbcaps2", Long.toString(100000 + 65534));
+  }
+
+  private static final long CAP_KILL = 1L << 5;
+
+  private void assertTheSandboxHoldsNothing(TestEnv env, Bundle b, String id, String hostUid) throws Exception {
+    Burrow burrow = gofer(env);
+    burrow.run("create", "--bundle", b.dir().toString(), id).ok();
+    burrow.run("start", id).ok();
+    long sb = GoferSupport.pids(env, id).sandbox();
+    Path task = Path.of("/proc/" + sb + "/task");
+    await(Duration.ofSeconds(10), "the sandbox " + sb + " to confine itself",
+        () -> GoferSupport.read(Path.of("/proc/" + sb + "/status")).contains("Seccomp:\t2"));
+    List<String> table = new ArrayList<>();
+    List<String> violations = new ArrayList<>();
+    int killers = 0;
+    try (var s = Files.list(task)) {
+      for (Path t : s.toList()) {
+        Map<String, String> st = new TreeMap<>();
+        for (String line : GoferSupport.read(t.resolve("status")).split("\n")) {
+          int colon = line.indexOf(':');
+          if (colon > 0) {
+            st.put(line.substring(0, colon), line.substring(colon + 1).trim());
+          }
+        }
+        String row = t.getFileName() + " " + GoferSupport.read(t.resolve("comm")).trim() + " Uid " + st.get("Uid")
+            + " CapEff " + st.get("CapEff") + " CapPrm " + st.get("CapPrm") + " CapAmb " + st.get("CapAmb")
+            + " NoNewPrivs " + st.get("NoNewPrivs") + " Seccomp " + st.get("Seccomp") + "/" + st.get("Seccomp_filters");
+        table.add(row);
+        boolean nobody = java.util.Arrays.stream(st.get("Uid").split("\\s+")).allMatch(hostUid::equals)
+            && java.util.Arrays.stream(st.get("Gid").split("\\s+")).allMatch(hostUid::equals);
+        long eff = Long.parseUnsignedLong(st.get("CapEff"), 16), prm = Long.parseUnsignedLong(st.get("CapPrm"), 16);
+        killers += eff == CAP_KILL ? 1 : 0;
+        if (!nobody || (eff != 0 && eff != CAP_KILL) || prm != eff || Long.parseUnsignedLong(st.get("CapAmb"), 16) != 0 || !"1".equals(st.get("NoNewPrivs"))
+            || !"2".equals(st.get("Seccomp")) || !"1".equals(st.get("Seccomp_filters"))) {
+          violations.add(row);
+        }
+      }
+    }
+    System.out.println("sandbox " + sb + " threads:\n  " + String.join("\n  ", table));
+    assertThat(table).as("threads of the sandbox").hasSizeGreaterThan(3);
+    assertThat(killers).as("threads holding CAP_KILL (the init's parent only) among\n  %s", String.join("\n  ", table))
+        .isLessThanOrEqualTo(1);
+    assertThat(violations).as("sandbox threads that are not host uid/gid %s with no capability (or CAP_KILL alone), no_new_privs and one seccomp filter",
+        hostUid).isEmpty();
+    // Confined, it still serves the container's files.
+    Burrow.Result exec = burrow.run("exec", id, "sh", "-c", "echo served > /tmp/f && cat /tmp/f && ls /bin/sh");
+    assertThat(exec.ok().stdout()).contains("served", "/bin/sh");
+    burrow.run("delete", "--force", id).ok();
+  }
+
   @Test
   void theSandboxHasNoPathToHostFiles(TestEnv env) throws Exception {
     Path data = env.dir("data");

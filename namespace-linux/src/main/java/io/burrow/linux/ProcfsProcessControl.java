@@ -6,6 +6,9 @@ import io.burrow.linux.sys.Sys;
 import io.burrow.linux.sys.Fd;
 
 import io.burrow.linux.sys.Native;
+import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.SeccompFilter;
+import io.burrow.linux.sys.ThreadCapabilities;
 
 import io.burrow.api.spec.NamespaceType;
 import io.burrow.api.spi.IoFile;
@@ -19,13 +22,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * {@link ProcessControl} over {@code /proc/PID/stat} and kill(2)/waitpid(2). A process is the same
  * process only if its start time matches, so a recycled pid is never signalled. Thread-safe.
  */
 public final class ProcfsProcessControl implements ProcessControl {
-  private static final int PR_SET_NO_NEW_PRIVS = 38;
+  private static final int PR_SET_NO_NEW_PRIVS = 38, PR_SET_KEEPCAPS = 8, CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7;
 
   private record Stat(char state, long startTime) {}
 
@@ -197,13 +201,36 @@ public final class ProcfsProcessControl implements ProcessControl {
   }
 
   @Override
-  public void confine(Path emptyRoot) throws IOException {
+  public void confine(Path emptyRoot, OptionalInt unprivilegedId) throws IOException {
     LibC libc = Native.libc();
+    SeccompFilter filter = SandboxSyscallAllowlist.filter(); // libseccomp is a file: loaded before the chroot
     if (libc.chroot(Sys.cstr(emptyRoot.toString())) < 0 || libc.chdir(Sys.cstr("/")) < 0) {
       throw new IOException(Native.error("confine to " + emptyRoot));
     }
+    if (unprivilegedId.isPresent()) {
+      int id = unprivilegedId.getAsInt();
+      // This thread started the init, so the kernel sends the init its parent-death signal with
+      // this thread's credentials, which a nobody may not send to a root init: this thread alone
+      // keeps CAP_KILL through the change of uids, and the filter lets it signal nothing itself.
+      // Its bounding set too, while it can: the uid change takes CAP_SETPCAP from its effective set.
+      ThreadCapabilities.limitTo(1L << CAP_KILL | 1L << CAP_SETGID | 1L << CAP_SETUID);
+      libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+      // Groups first, while CAP_SETGID is held. A user namespace whose setgroups is denied has
+      // no supplementary groups to drop.
+      libc.setgroups(0, new int[0]);
+      if (libc.setresgid(id, id, id) < 0 || libc.setresuid(id, id, id) < 0) {
+        throw new IOException(Native.error("drop the sandbox to uid and gid " + id));
+      }
+      libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+      ThreadCapabilities.limitTo(1L << CAP_KILL);
+    }
     if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
       throw new IOException(Native.error("prctl(PR_SET_NO_NEW_PRIVS)"));
+    }
+    try {
+      filter.loadOnEveryThread();
+    } catch (Errno e) {
+      throw new IOException("cannot install the sandbox's seccomp filter: " + e.getMessage(), e);
     }
   }
 

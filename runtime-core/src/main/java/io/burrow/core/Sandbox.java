@@ -218,12 +218,48 @@ public final class Sandbox {
       services.processes().releaseStdio();
       if (podServer == null) {
         // From here the sandbox reaches files only through the fds it holds: the io files.
-        services.processes().confine(stateDir.resolve(EMPTY_ROOT));
+        services.processes().confine(stateDir.resolve(EMPTY_ROOT), unprivilegedId(bundle.spec()));
       }
       return services.processes().waitForExit(init);
     } catch (IOException e) {
       throw new ContainerException("sandbox of container '" + id + "': " + e.getMessage(), e);
     }
+  }
+
+  /** What nobody is on Debian and in most images: the sandbox's ids once it is confined. */
+  static final int NOBODY = 65534;
+
+  /**
+   * The id the confined sandbox drops to: nobody, as runsc's sandbox runs, when the sandbox has
+   * the host's user namespace or its own maps nobody as a uid and a gid; otherwise the highest
+   * non-zero id mapped as both; empty when the namespace maps root alone or is joined.
+   */
+  static OptionalInt unprivilegedId(Spec spec) {
+    if (spec.linux == null || Containers.nullToEmpty(spec.linux.namespaces).stream()
+        .noneMatch(ns -> io.burrow.api.spec.NamespaceType.USER.specName().equals(ns.type))) {
+      return OptionalInt.of(NOBODY);
+    }
+    // A joined user namespace has no mappings in the spec: nothing known to be mapped.
+    List<io.burrow.api.spec.IdMapping> uids = Containers.nullToEmpty(spec.linux.uidMappings);
+    List<io.burrow.api.spec.IdMapping> gids = Containers.nullToEmpty(spec.linux.gidMappings);
+    if (maps(uids, NOBODY) && maps(gids, NOBODY)) {
+      return OptionalInt.of(NOBODY);
+    }
+    long best = 0;
+    for (io.burrow.api.spec.IdMapping m : uids) {
+      long top = m.containerId + m.size - 1;
+      for (long id = top; id > best && id >= m.containerId; id--) {
+        if (maps(gids, id)) {
+          best = id;
+          break;
+        }
+      }
+    }
+    return best > 0 ? OptionalInt.of((int) best) : OptionalInt.empty();
+  }
+
+  private static boolean maps(List<io.burrow.api.spec.IdMapping> mappings, long id) {
+    return mappings.stream().anyMatch(m -> id >= m.containerId && id < m.containerId + m.size);
   }
 
   private static ProcessId startInit(RuntimeServices services, FileAccess fileAccess, String id, Bundle bundle,

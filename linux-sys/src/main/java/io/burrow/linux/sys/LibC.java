@@ -108,6 +108,17 @@ public interface LibC {
 
   int chroot(@In byte[] path);
 
+  /**
+   * glibc applies these three to every thread of the process (its setxid broadcast), as POSIX
+   * asks, so that a root process that sets all its uids to another loses its capabilities on
+   * every thread, not only the calling one.
+   */
+  int setresuid(int ruid, int euid, int suid);
+
+  int setresgid(int rgid, int egid, int sgid);
+
+  int setgroups(long size, @In int[] list);
+
   int chdir(@In byte[] path);
 
   int fchdir(int fd);

@@ -48,10 +48,17 @@ public interface ProcessControl {
   List<IoFile> openNamespaces(ProcessId process, List<NamespaceType> types) throws IOException;
 
   /**
-   * Confines the calling process to {@code emptyRoot} (chroot, chdir "/") and sets no_new_privs,
-   * so that it reaches no host file by path any more. Fds it holds keep working.
+   * Confines the calling sandbox process for good once its init runs, as runsc's sandbox is
+   * confined: chroot to {@code emptyRoot} (chdir "/"), so that it reaches no host file by path;
+   * then, with {@code unprivilegedId}, every uid and gid of every thread set to that id, which
+   * clears every thread's capabilities; no_new_privs; and a seccomp allowlist of what a sandbox
+   * does from then on (serve its mounts over the fds it holds, wait for its init) on every
+   * thread. Fds it holds keep working.
+   *
+   * @param unprivilegedId a non-zero id its user namespace maps as a uid and a gid; empty to
+   *     keep root's ids (and capabilities) when no such id is mapped
    */
-  void confine(java.nio.file.Path emptyRoot) throws IOException;
+  void confine(java.nio.file.Path emptyRoot, java.util.OptionalInt unprivilegedId) throws IOException;
 
   /**
    * Points fds 0-2 of the calling process at /dev/null. A sandbox calls it once its init has

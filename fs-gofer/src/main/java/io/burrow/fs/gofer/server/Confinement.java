@@ -25,7 +25,7 @@ import java.util.List;
 public final class Confinement {
   private Confinement() {}
 
-  private static final int PR_SET_NO_NEW_PRIVS = 38, PR_CAPBSET_DROP = 24, PR_SET_DUMPABLE = 4;
+  private static final int PR_SET_NO_NEW_PRIVS = 38, PR_SET_DUMPABLE = 4;
   /**
    * CAP_CHOWN (chown to the client's ids), CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the client's
    * kernel has checked permissions; the gofer serves every file its caller may reach), CAP_FOWNER
@@ -50,7 +50,6 @@ public final class Confinement {
   private static long servingCaps(boolean mknod) {
     return KEEP_CAPS | (mknod ? CAP_MKNOD : 0);
   }
-  private static final int LAST_CAP = 40;
 
   /**
    * Applies every step; returns what could not be done (empty when fully confined).
@@ -71,7 +70,7 @@ public final class Confinement {
       skipped.add("chroot: " + e.getMessage());
     }
     try {
-      dropCaps(servingCaps(mknod));
+      io.burrow.linux.sys.ThreadCapabilities.limitTo(servingCaps(mknod));
     } catch (Errno e) {
       skipped.add("capabilities: " + e.getMessage());
     }
@@ -141,31 +140,5 @@ public final class Confinement {
     }
     Sys.checked(Sys.C.chroot(Sys.cstr(".")), "chroot");
     Sys.checked(Sys.C.chdir(Sys.cstr("/")), "chdir /");
-  }
-
-  private static void dropCaps(long keepCaps) throws Errno {
-    int[] header = {0x20080522, 0};
-    int[] data = new int[6];
-    Sys.checked(Sys.C.capget(header, data), "capget");
-    long permitted = (data[1] & 0xffffffffL) | ((long) data[4] << 32);
-    if ((permitted & (1L << 8)) != 0) { // CAP_SETPCAP: shrink the bounding set too
-      for (int cap = 0; cap <= LAST_CAP; cap++) {
-        if ((keepCaps & (1L << cap)) == 0) {
-          Sys.C.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-        }
-      }
-    }
-    long keep = permitted & keepCaps;
-    int lo = (int) keep, hi = (int) (keep >>> 32);
-    int[] set = {lo, lo, 0, hi, hi, 0};
-    Sys.checked(Sys.C.capset(header, set), "capset");
-  }
-
-  /** The effective capability mask of the calling thread. */
-  public static long effectiveCaps() throws Errno {
-    int[] header = {0x20080522, 0};
-    int[] data = new int[6];
-    Sys.checked(Sys.C.capget(header, data), "capget");
-    return (data[0] & 0xffffffffL) | ((long) data[3] << 32);
   }
 }

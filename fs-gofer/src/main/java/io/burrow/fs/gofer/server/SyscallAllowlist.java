@@ -15,11 +15,10 @@ import java.util.List;
  * that carries on after something made it do what it never does.
  *
  * <p>The list is what the gofer was seen to make once confined (strace of the gofer through the
- * gofer-mode container suites, on JDK 17 and 25), grouped by who needs it. Left out on purpose,
- * among others: execve, fork (clone without the thread flags; clone3 answers ENOSYS, so that
- * glibc makes its threads with clone, whose flags a filter can read), socket, connect, bind,
- * mount, chroot, setns, unshare, ptrace, bpf, io_uring, ioctl, capset, and open_by_handle_at,
- * the way out of a process that holds CAP_DAC_READ_SEARCH ("shocker").
+ * gofer-mode container suites, on JDK 17 and 25), grouped by who needs it, the JVM's own among
+ * them ({@link SeccompFilter#allowTheJvm}). Left out on purpose, among others: execve, fork,
+ * socket, connect, bind, mount, chroot, setns, unshare, ptrace, bpf, io_uring, ioctl, capset, and
+ * open_by_handle_at, the way out of a process that holds CAP_DAC_READ_SEARCH ("shocker").
  */
 public final class SyscallAllowlist {
   private SyscallAllowlist() {}
@@ -36,28 +35,13 @@ public final class SyscallAllowlist {
   /** The 9P connections: stream sockets the gofer was handed, never ones it makes. */
   static final List<String> SOCKETS = List.of("recvfrom", "sendto", "recvmsg", "sendmsg", "shutdown", "poll", "ppoll");
 
-  /** The JVM and glibc: memory, threads, locks, time, signals and exit. */
-  static final List<String> RUNTIME = List.of(
-      "futex", "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "membarrier", "set_robust_list",
-      "rseq", "sigaltstack", "gettid", "getpid", "tgkill", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
-      "restart_syscall", "sched_yield", "sched_getaffinity", "sysinfo", "prctl", "prlimit64", "getrusage",
-      "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "getrandom", "uname",
-      "getuid", "geteuid", "getgid", "getegid", "capget", "exit", "exit_group",
-      // the JVM removes its own files as it exits; in the empty chroot nothing is there to remove
-      "unlink");
-
   /** Only with {@code --serve-unix} (tests, diod's clients): its listening socket exists already. */
   static final List<String> ACCEPTING = List.of("accept", "accept4");
 
-  /** glibc's pthread_create: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID. */
-  static final long THREAD_CLONE_FLAGS = 0x3d0f00L;
-  private static final int ENOSYS = 38;
-
-  /** Every call allowed without conditions. */
+  /** Every call allowed besides the JVM's ({@link SeccompFilter#allowTheJvm}). */
   static List<String> allowed(boolean accepting) {
     List<String> names = new ArrayList<>(FILES);
     names.addAll(SOCKETS);
-    names.addAll(RUNTIME);
     if (accepting) {
       names.addAll(ACCEPTING);
     }
@@ -72,9 +56,8 @@ public final class SyscallAllowlist {
    */
   public static void install(boolean accepting) throws Errno {
     SeccompFilter.killProcessByDefault()
+        .allowTheJvm()
         .allow(allowed(accepting))
-        .allowIfFirstArgumentIs("clone", THREAD_CLONE_FLAGS)
-        .fail("clone3", ENOSYS)
         .loadOnEveryThread();
   }
 }
