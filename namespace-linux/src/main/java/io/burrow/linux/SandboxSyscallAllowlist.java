@@ -10,12 +10,12 @@ import java.util.List;
  * answered over the gofer's 9P sockets) and waits for the init. Any other call kills the whole
  * sandbox (SECCOMP_RET_KILL_PROCESS, logged by the kernel as {@code audit: type=1326 ...
  * syscall=N}); its init, which has PDEATHSIG, dies with it. Left out, among others: execve,
- * fork, open and every path call (it reaches no file by path), socket, connect, mount, setns,
- * unshare, ptrace, bpf, kill and ioctl. Opens answer ENOENT without running.
+ * fork, every path call (it reaches no file by path; opens answer ENOENT without running),
+ * socket, connect, mount, setns, unshare, ptrace, bpf, kill and ioctl.
  *
- * <p>The list is what the sandbox was seen to make once confined, through the gofer-mode
- * container suites on JDK 17 and 25, the JVM's own in {@link SeccompFilter#allowTheJvm}.
- * Stateless.
+ * <p>The list is what the sandbox was seen to make once confined, through the whole integration
+ * suite in gofer mode under a log-only filter (the kernel's audit lines), on top of the JVM's
+ * own ({@link SeccompFilter#allowTheJvm}). Stateless.
  */
 final class SandboxSyscallAllowlist {
   private SandboxSyscallAllowlist() {}

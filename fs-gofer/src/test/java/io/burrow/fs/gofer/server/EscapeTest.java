@@ -53,6 +53,8 @@ class EscapeTest {
     Files.createSymbolicLink(root.resolve("dir/deep"), Path.of("../../outside"));
     Files.createSymbolicLink(root.resolve("procroot"), Path.of("/proc/self/root"));
     Files.createSymbolicLink(root.resolve("proccwd"), Path.of("/proc/self/cwd"));
+    Files.createSymbolicLink(root.resolve("procfd"), Path.of("/proc/self/fd"));
+    Files.createSymbolicLink(root.resolve("procfd3"), Path.of("/proc/self/fd/3"));
     Files.createSymbolicLink(root.resolve("dangling"), outside.resolve("created-by-escape"));
     fx = new ServerFixture(root, false);
     c = fx.connect();
@@ -72,7 +74,16 @@ class EscapeTest {
     }
   }
 
+  /** Attempts made and refused over the whole class, for the report. */
+  private static final java.util.concurrent.atomic.AtomicInteger REFUSED = new java.util.concurrent.atomic.AtomicInteger();
+
+  @org.junit.jupiter.api.AfterAll
+  static void report() {
+    System.out.println("EscapeTest: " + REFUSED.get() + " escape attempts made, all refused");
+  }
+
   private int errno(Message m) throws Exception {
+    REFUSED.incrementAndGet(); // counted as refused: the test fails if it is not
     try {
       Message r = c.call(m);
       throw new AssertionError("escape attempt succeeded: " + m + " -> " + r);
@@ -86,6 +97,7 @@ class EscapeTest {
   }
 
   private void assertNeverReadable(int fid) throws Exception {
+    REFUSED.incrementAndGet();
     try {
       c.call(new Tlopen(fid, 0), Rlopen.class);
     } catch (P9Error e) {
@@ -126,7 +138,7 @@ class EscapeTest {
 
   @Test
   void symlinksAreNeverFollowedByWalks() throws Exception {
-    for (String link : List.of("absdir", "reldir", "procroot", "proccwd")) {
+    for (String link : List.of("absdir", "reldir", "procroot", "proccwd", "procfd")) {
       walk(0, 1, link);
       assertThat(errno(new Twalk(1, 2, List.of("secret.txt")))).as(link).isEqualTo(P9.ENOTDIR);
       assertThat(errno(new Twalk(1, 2, List.of("etc")))).as(link).isEqualTo(P9.ENOTDIR);
@@ -138,7 +150,7 @@ class EscapeTest {
 
   @Test
   void symlinksAreNeverOpenedOrReadThrough() throws Exception {
-    for (String link : List.of("abs", "rel", "dangling", "procroot", "absdir")) {
+    for (String link : List.of("abs", "rel", "dangling", "procroot", "absdir", "procfd3")) {
       walk(0, 1, link);
       assertThat(errno(new Tlopen(1, 0))).as(link).isEqualTo(P9.ELOOP);
       assertThat(errno(new Tlopen(1, Sys.O_RDWR | 01000))).as(link).isEqualTo(P9.ELOOP);
@@ -175,6 +187,39 @@ class EscapeTest {
     assertThat(Files.isSymbolicLink(root.resolve("hard"))).isTrue();
     walk(0, 2, "hard");
     assertNeverReadable(2);
+  }
+
+  @Test
+  void overLongNamesAreRefusedAndTheLongestWorks() throws Exception {
+    String longest = "n".repeat(255), tooLong = "n".repeat(256);
+    walk(0, 1);
+    c.call(new Tlcreate(1, longest, Sys.O_RDWR, 0644, 0), Rlcreate.class);
+    walk(0, 2, longest);
+    for (Message m : List.of(new Twalk(0, 3, List.of(tooLong)), new Tmkdir(0, tooLong, 0755, 0),
+        new Tsymlink(0, tooLong, "x", 0), new Tmknod(0, tooLong, Sys.S_IFIFO | 0644, 0, 0, 0),
+        new Trenameat(0, longest, 0, tooLong), new Tlink(0, 2, tooLong), new Tunlinkat(0, tooLong, 0))) {
+      assertThat(errno(m)).as(m.toString().substring(0, 40)).isEqualTo(P9.ENAMETOOLONG);
+    }
+    walk(0, 4);
+    assertThat(errno(new Tlcreate(4, tooLong, Sys.O_RDWR, 0644, 0))).isEqualTo(P9.ENAMETOOLONG);
+  }
+
+  @Test
+  void aClunkedFidIsGoneAndAFidInUseIsNeverReplaced() throws Exception {
+    walk(0, 1, "inside.txt");
+    c.call(new Tclunk(1));
+    for (Message m : List.of(new Tlopen(1, 0), new Tgetattr(1, P9.GETATTR_ALL), new Twalk(1, 2, List.of()),
+        new Tread(1, 0, 10), new Tclunk(1))) {
+      assertThat(errno(m)).as(m.toString()).isEqualTo(P9.EBADF);
+    }
+    // A walk onto a fid in use fails and leaves that fid as it was.
+    walk(0, 3, "dir");
+    walk(0, 4, "inside.txt");
+    assertThat(errno(new Twalk(4, 3, List.of()))).isEqualTo(P9.EEXIST);
+    assertThat(c.call(new Tgetattr(3, P9.GETATTR_ALL), Rgetattr.class).mode() & Sys.S_IFMT).isEqualTo(Sys.S_IFDIR);
+    // The root fid clunked: the session holds nothing, and a walk from it fails.
+    c.call(new Tclunk(0));
+    assertThat(errno(new Twalk(0, 5, List.of("inside.txt")))).isEqualTo(P9.EBADF);
   }
 
   @Test
