@@ -51,7 +51,8 @@ public interface ProcessControl {
    * Confines the calling sandbox process for good once its init runs, as runsc's sandbox is
    * confined: chroot to {@code emptyRoot} (chdir "/"), so that it reaches no host file by path;
    * then, with {@code unprivilegedId}, every uid and gid of every thread set to that id, which
-   * clears every thread's capabilities; no_new_privs; and a seccomp allowlist of what a sandbox
+   * clears every thread's capabilities but CAP_KILL on the calling thread, which started the init
+   * and must be able to deliver its parent-death signal; no_new_privs; and a seccomp allowlist of what a sandbox
    * does from then on (serve its mounts over the fds it holds, wait for its init) on every
    * thread. Fds it holds keep working.
    *
