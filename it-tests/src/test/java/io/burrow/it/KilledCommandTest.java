@@ -3,7 +3,10 @@ package io.burrow.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -30,11 +33,24 @@ class KilledCommandTest {
     return Duration.ofNanos((long) (r.nextDouble() * full.toNanos() * 1.1));
   }
 
-  private static void recover(TestEnv env, Burrow burrow, String id, String what) {
+  /** How long each {@code delete --force} after a kill took: reported, never asserted. */
+  private final List<Long> deleteMillis = new ArrayList<>();
+
+  @AfterEach
+  void report() {
+    List<Long> sorted = deleteMillis.stream().sorted().toList();
+    if (!sorted.isEmpty()) {
+      System.out.printf("KilledCommandTest: %d kills; delete --force after them took median %d ms, max %d ms%n",
+          sorted.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
+    }
+  }
+
+  private void recover(TestEnv env, Burrow burrow, String id, String what) {
     Burrow.Result state = burrow.run("state", id);
     assertThat(state.exitCode() == 0 || state.errorMessage().contains("does not exist"))
         .as("state after %s\n%s", what, state.outputs()).isTrue();
     Burrow.Result del = burrow.run("delete", "--force", id);
+    deleteMillis.add(del.elapsed().toMillis());
     assertThat(del.exitCode() == 0 || del.errorMessage().contains("does not exist"))
         .as("delete --force after %s\n%s", what, del.outputs()).isTrue();
     assertThat(env.stateDir(id)).as("state dir after %s and delete --force", what).doesNotExist();
