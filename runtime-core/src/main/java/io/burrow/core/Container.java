@@ -40,6 +40,7 @@ public final class Container implements AutoCloseable {
   /** The container's resolved cgroup path, in its state directory; absent when it has none. */
   static final String CGROUP_FILE = "cgroup";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration REAP_GRACE = Duration.ofSeconds(5);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final RuntimeServices services;
@@ -327,6 +328,7 @@ public final class Container implements AutoCloseable {
     }
     stop("init", record.init(), errors);
     if (record.podSandboxId() == null) {
+      awaitReapedBySandbox();
       stop("sandbox", record.sandbox(), errors);
     }
     stop("file server", record.fileServer(), errors);
@@ -565,6 +567,30 @@ public final class Container implements AutoCloseable {
       return services.cgroups().pids(path.get());
     } catch (CgroupException e) {
       throw new ContainerException("container '" + id() + "': " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Gives a live sandbox a moment to reap its dead init, which it waits for: killed before that,
+   * it would leave the init a zombie until the host's pid 1 reaps it. Bounded; a sandbox that
+   * does not reap in time is killed all the same.
+   */
+  private void awaitReapedBySandbox() {
+    ProcessId sandbox = record.sandbox(), init = record.init();
+    if (sandbox == null || init == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + REAP_GRACE.toNanos();
+    long sleep = 1;
+    while (services.processes().isAlive(sandbox) && services.processes().identify(init.pid()).filter(init::equals).isPresent()
+        && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(sleep);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      sleep = Math.min(sleep * 2, 50);
     }
   }
 
