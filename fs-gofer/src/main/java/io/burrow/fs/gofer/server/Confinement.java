@@ -80,7 +80,8 @@ public final class Confinement {
   /**
    * Loads what the JVM would otherwise read from disk after the chroot: every class of the gofer
    * and of the native layer (a class path directory is read lazily, file by file), libseccomp,
-   * the logging binding, time zones and charsets. Jar files already open stay readable through their open fds.
+   * the logging binding, time zones and charsets. Jar files already open stay readable through
+   * their open fds.
    */
   static void warmUp() {
     Node.ProcSelfFd.open(); // /proc is out of reach after the chroot

@@ -30,8 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -261,7 +259,6 @@ class FuzzedSessionsTest {
     private final ByteBuffer in = ByteBuffer.allocateDirect(MAX_MSIZE).order(ByteOrder.LITTLE_ENDIAN);
     /** As negotiated: a fuzzed Tversion may ask for up to the server's largest. */
     private int msize = MSIZE;
-    private final Pointer pollfd = Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 8, true);
     private int fd = -1;
     private int tag;
 
@@ -407,28 +404,11 @@ class FuzzedSessionsTest {
     }
 
     private boolean fill(int off, int len) throws Exception {
-      int done = 0;
-      while (done < len) {
-        pollfd.putInt(0, fd);
-        pollfd.putShort(4, (short) 1); // POLLIN
-        pollfd.putShort(6, (short) 0);
-        int ready = Sys.C.poll(pollfd, 1, REPLY_TIMEOUT_MS);
-        assertThat(ready).as("a reply within %d ms (frame %d)", REPLY_TIMEOUT_MS, tally.frames.sum()).isPositive();
-        long n;
-        try {
-          n = Sys.read(fd, in, off + done, len - done);
-        } catch (Errno e) {
-          if (e.errno() == 104) {
-            return false;
-          }
-          throw e;
-        }
-        if (n == 0) {
-          return false;
-        }
-        done += (int) n;
+      try {
+        return RawFrames.fill(fd, in, off, len, REPLY_TIMEOUT_MS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new AssertionError(e.getMessage() + " (frame " + tally.frames.sum() + ")", e);
       }
-      return true;
     }
 
     private int fid() {

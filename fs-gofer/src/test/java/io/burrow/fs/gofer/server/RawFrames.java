@@ -5,6 +5,9 @@ import io.burrow.p9.Message;
 import io.burrow.linux.sys.Sys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.TimeoutException;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 /** Reads one reply frame from a raw socket fd, for tests that speak the protocol by hand. */
 final class RawFrames {
@@ -34,8 +37,30 @@ final class RawFrames {
   }
 
   private static boolean fill(int fd, ByteBuffer b, int off, int len) throws Exception {
+    return fill(fd, b, off, len, -1);
+  }
+
+  private static final ThreadLocal<Pointer> POLLFD =
+      ThreadLocal.withInitial(() -> Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 8, true));
+
+  /**
+   * Reads exactly {@code len} bytes into {@code b} at {@code off}; false when the server closed
+   * the connection first. With {@code timeoutMs >= 0} each read waits at most that long for bytes.
+   *
+   * @throws TimeoutException when no byte came within {@code timeoutMs}
+   */
+  static boolean fill(int fd, ByteBuffer b, int off, int len, int timeoutMs) throws Exception {
     int done = 0;
     while (done < len) {
+      if (timeoutMs >= 0) {
+        Pointer pollfd = POLLFD.get();
+        pollfd.putInt(0, fd);
+        pollfd.putShort(4, (short) 1); // POLLIN
+        pollfd.putShort(6, (short) 0);
+        if (Sys.C.poll(pollfd, 1, timeoutMs) <= 0) {
+          throw new TimeoutException("no reply within " + timeoutMs + " ms");
+        }
+      }
       long n;
       try {
         n = Sys.read(fd, b, off + done, len - done);
