@@ -8,6 +8,7 @@ import io.burrow.core.Containers;
 import io.burrow.core.RuntimeServices;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,14 +22,15 @@ import picocli.CommandLine.Option;
     name = "burrow",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "An OCI container runtime in Java, built the way gVisor's runsc is.",
-    subcommands = {
+    description = "An OCI container runtime in Java, built the way gVisor's runsc is.")
+public final class BurrowCommand {
+  /** The subcommands, in the order help lists them; {@link Main} registers only those a call needs. */
+  static final List<Class<?>> SUBCOMMANDS = List.of(
       CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class, DeleteCommand.class,
       RunCommand.class, ExecCommand.class, PsCommand.class, ListCommand.class, SpecCommand.class,
       FeaturesCommand.class, GoferCommand.class, BootCommand.class, PauseCommand.class, ResumeCommand.class,
-      UpdateCommand.class, EventsCommand.class
-    })
-public final class BurrowCommand {
+      UpdateCommand.class, EventsCommand.class);
+
   @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/burrow")
   Path root;
 

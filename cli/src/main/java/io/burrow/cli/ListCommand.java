@@ -1,8 +1,7 @@
 package io.burrow.cli;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.burrow.api.spec.SpecIo;
 import io.burrow.api.state.ContainerState;
+import io.burrow.api.state.StateJson;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,7 +25,7 @@ final class ListCommand implements Callable<Integer> {
     if (quiet) {
       states.forEach(s -> System.out.println(s.id()));
     } else if ("json".equals(format)) {
-      System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(states));
+      System.out.println(StateJson.pretty(states));
     } else if ("table".equals(format)) {
       String row = "%-12s %-8s %-10s %-40s %-30s %s%n";
       System.out.printf(row, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");

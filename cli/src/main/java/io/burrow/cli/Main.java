@@ -2,6 +2,7 @@ package io.burrow.cli;
 
 import io.burrow.cli.logging.LogSink;
 import io.burrow.core.ContainerException;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -17,11 +18,18 @@ public final class Main {
 
   static int execute(String... args) {
     CommandLine cli = new CommandLine(new BurrowCommand());
+    for (Class<?> command : subcommandsFor(cli, args)) {
+      cli.addSubcommand(command);
+    }
     // "--file-access gofer": a value may be spelled like a (hidden) subcommand.
     cli.setAllowSubcommandsAsOptionParameters(true);
     // As runc's: exec's and ps's options end at the container id; what follows is the program's or ps's.
-    cli.getSubcommands().get("exec").setStopAtPositional(true);
-    cli.getSubcommands().get("ps").setStopAtPositional(true);
+    for (String name : List.of("exec", "ps")) {
+      CommandLine sub = cli.getSubcommands().get(name);
+      if (sub != null) {
+        sub.setStopAtPositional(true);
+      }
+    }
     cli.setExecutionStrategy(parsed -> {
       BurrowCommand top = parsed.asCommandLineList().get(0).getCommand();
       try {
@@ -51,5 +59,37 @@ public final class Main {
       return 2;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * The subcommand {@code args} name, or all of them when the call names none (help, a typo): picocli
+   * builds each registered command's model by reflection, and building all seventeen is a good part
+   * of a short call's time. The first word that is neither a global option nor its value is the
+   * command, as picocli itself will read it; anything unclear gets every command, so the answer is
+   * always picocli's own.
+   */
+  static List<Class<?>> subcommandsFor(CommandLine top, String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--")) {
+        break;
+      }
+      if (arg.startsWith("-")) {
+        int eq = arg.indexOf('=');
+        CommandLine.Model.OptionSpec option = top.getCommandSpec().findOption(eq < 0 ? arg : arg.substring(0, eq));
+        if (option != null && eq < 0 && option.arity().min() > 0) {
+          i++;
+        }
+        continue;
+      }
+      for (Class<?> command : BurrowCommand.SUBCOMMANDS) {
+        CommandLine.Command c = command.getAnnotation(CommandLine.Command.class);
+        if (c.name().equals(arg) || List.of(c.aliases()).contains(arg)) {
+          return List.of(command);
+        }
+      }
+      break;
+    }
+    return BurrowCommand.SUBCOMMANDS;
   }
 }

@@ -1,7 +1,6 @@
 package io.burrow.cli;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.burrow.api.spec.SpecIo;
+import io.burrow.api.state.StateJson;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -17,8 +16,7 @@ final class StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    System.out.println(SpecIo.MAPPER.writer(SerializationFeature.INDENT_OUTPUT)
-        .writeValueAsString(burrow.containers().state(id)));
+    System.out.println(StateJson.pretty(burrow.containers().state(id)));
     return 0;
   }
 }

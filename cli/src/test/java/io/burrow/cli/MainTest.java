@@ -258,4 +258,25 @@ class MainTest {
     assertThat(run("--root", root.toString(), "--log", log.toString(), "state", "ghost")).isEqualTo(1);
     assertThat(Files.readString(log)).contains("ERROR").contains("container 'ghost' does not exist");
   }
+
+  @Test
+  void registersOnlyTheSubcommandACallNames() {
+    picocli.CommandLine top = new picocli.CommandLine(new BurrowCommand());
+    assertThat(Main.subcommandsFor(top, "--root", "/r", "--log=/l", "--debug", "state", "x"))
+        .containsExactly(StateCommand.class);
+    assertThat(Main.subcommandsFor(top, "--root", "state", "delete", "x")).containsExactly(DeleteCommand.class);
+    assertThat(Main.subcommandsFor(top, "ls", "-q")).containsExactly(ListCommand.class);
+    assertThat(Main.subcommandsFor(top, "--file-access", "gofer", "run", "x")).containsExactly(RunCommand.class);
+    assertThat(Main.subcommandsFor(top, "--help")).isEqualTo(BurrowCommand.SUBCOMMANDS);
+    assertThat(Main.subcommandsFor(top, "--overlay", "true", "run")).isEqualTo(BurrowCommand.SUBCOMMANDS);
+    assertThat(Main.subcommandsFor(top, "stat", "x")).isEqualTo(BurrowCommand.SUBCOMMANDS);
+  }
+
+  @Test
+  void helpStillListsEveryCommandAndATypoIsAUsageError() {
+    assertThat(Main.execute("--help")).isZero();
+    assertThat(out.toString()).contains("create", "state", "delete", "features", "events");
+    assertThat(Main.execute("--root", root.toString(), "stat", "x")).isEqualTo(2);
+    assertThat(err.toString()).contains("stat");
+  }
 }

@@ -1,8 +1,6 @@
 package io.burrow.core.store;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.burrow.api.config.Config;
-import io.burrow.api.spec.SpecIo;
 import io.burrow.core.ContainerException;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -38,7 +36,6 @@ public final class ContainerStore {
   private static final String DELETED_PREFIX = "#deleted#";
   /** A deletion mark is 'x' and a token no other mark shares; never longer than this. */
   private static final int MARK_MAX = 64;
-  private static final ObjectMapper JSON = SpecIo.MAPPER;
 
   private final Path root;
 
@@ -179,7 +176,7 @@ public final class ContainerStore {
 
   private static Optional<ContainerRecord> readRecord(String id, Path file) throws ContainerException {
     try {
-      return Optional.of(JSON.readValue(Files.readAllBytes(file), ContainerRecord.class));
+      return Optional.of(RecordJson.read(Files.readAllBytes(file)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -361,7 +358,7 @@ public final class ContainerStore {
       try {
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
-          out.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(record)));
+          out.write(java.nio.ByteBuffer.wrap(RecordJson.write(record)));
           out.force(true);
         }
         try {
