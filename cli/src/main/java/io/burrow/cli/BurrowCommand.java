@@ -4,6 +4,7 @@ import io.burrow.api.config.Config;
 import io.burrow.api.config.Installation;
 import io.burrow.cli.logging.LogSink;
 import io.burrow.core.BurrowRuntime;
+import io.burrow.core.ContainerInspector;
 import io.burrow.core.Containers;
 import io.burrow.core.RuntimeServices;
 import java.io.IOException;
@@ -31,26 +32,27 @@ public final class BurrowCommand {
       FeaturesCommand.class, GoferCommand.class, BootCommand.class, PauseCommand.class, ResumeCommand.class,
       UpdateCommand.class, EventsCommand.class);
 
-  @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/burrow")
-  Path root;
+  // Defaults are initial values, not picocli's defaultValue, so that HotPath's commands get them too.
+  @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})")
+  Path root = Path.of("/run/burrow");
 
-  @Option(names = "--log", description = "log file (default: standard error)", defaultValue = "")
-  String log;
+  @Option(names = "--log", description = "log file (default: standard error)")
+  String log = "";
 
-  @Option(names = "--log-format", description = "text or json (default ${DEFAULT-VALUE})", defaultValue = "text")
-  String logFormat;
+  @Option(names = "--log-format", description = "text or json (default ${DEFAULT-VALUE})")
+  String logFormat = "text";
 
   @Option(names = "--file-access", description = "how containers reach files: a file-access plugin, such as direct or gofer"
-      + " (default ${DEFAULT-VALUE})", defaultValue = Config.DEFAULT_FILE_ACCESS)
-  String fileAccess;
+      + " (default ${DEFAULT-VALUE})")
+  String fileAccess = Config.DEFAULT_FILE_ACCESS;
 
-  @Option(names = "--namespaces", hidden = true, defaultValue = Config.DEFAULT_NAMESPACES,
+  @Option(names = "--namespaces", hidden = true,
       description = "the namespaces plugin that launches container processes (default ${DEFAULT-VALUE})")
-  String namespaces;
+  String namespaces = Config.DEFAULT_NAMESPACES;
 
-  @Option(names = "--id-mapping", hidden = true, defaultValue = Config.DEFAULT_ID_MAPPING,
+  @Option(names = "--id-mapping", hidden = true,
       description = "the id-mapping plugin that writes user namespace maps (default ${DEFAULT-VALUE})")
-  String idMapping;
+  String idMapping = Config.DEFAULT_ID_MAPPING;
 
   // Booleans take an optional value so that Config.toFlags() (--overlay=false) parses back.
   @Option(names = "--overlay", arity = "0..1", description = "lay a writable tmpfs over a read-only root")
@@ -59,9 +61,9 @@ public final class BurrowCommand {
   @Option(names = "--debug", arity = "0..1", description = "log debug messages")
   boolean debug;
 
-  @Option(names = "--multi-container", arity = "0..1", hidden = true, defaultValue = "true",
+  @Option(names = "--multi-container", arity = "0..1", hidden = true,
       description = "let pod annotations share a sandbox (default true)")
-  boolean multiContainer;
+  boolean multiContainer = true;
 
   @Option(names = "--systemd-cgroup", hidden = true, description = "cgroupsPath is systemd's slice:prefix:name (needs a running systemd)")
   boolean systemdCgroup;
@@ -83,10 +85,18 @@ public final class BurrowCommand {
   /** The runtime, built on first use so that commands that need none (spec) stay fast. */
   BurrowRuntime runtime() {
     if (runtime == null) {
-      runtime = BurrowRuntime.builder(config()).installation(Installation.fromSystemProperties())
-          .systemdCgroup(systemdCgroup).build();
+      runtime = builder().build();
     }
     return runtime;
+  }
+
+  /** State and signals of the containers, without building the runtime where the plugins allow. */
+  ContainerInspector inspector() {
+    return runtime != null ? runtime.containers().inspector() : builder().buildInspector();
+  }
+
+  private BurrowRuntime.Builder builder() {
+    return BurrowRuntime.builder(config()).installation(Installation.fromSystemProperties()).systemdCgroup(systemdCgroup);
   }
 
   Containers containers() {

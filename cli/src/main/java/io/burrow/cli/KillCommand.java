@@ -19,14 +19,18 @@ final class KillCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID")
   String id;
 
-  @Parameters(index = "1", paramLabel = "SIGNAL", defaultValue = "TERM", description = "name or number (default TERM)")
-  String signal;
+  @Parameters(index = "1", arity = "0..1", paramLabel = "SIGNAL", description = "name or number (default TERM)")
+  String signal = "TERM";
 
   @Override
   public Integer call() throws Exception {
     int sig = Signals.parse(signal);
+    if (!all) {
+      burrow.inspector().kill(id, sig);
+      return 0;
+    }
     try (Container container = burrow.containers().load(id)) {
-      container.kill(sig, all);
+      container.kill(sig, true);
     }
     return 0;
   }

@@ -21,7 +21,7 @@ final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<ContainerState> states = burrow.containers().list();
+    List<ContainerState> states = burrow.inspector().list();
     if (quiet) {
       states.forEach(s -> System.out.println(s.id()));
     } else if ("json".equals(format)) {

@@ -3,6 +3,7 @@ package io.burrow.cli;
 import io.burrow.cli.logging.LogSink;
 import io.burrow.core.ContainerException;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /**
@@ -17,6 +18,10 @@ public final class Main {
   }
 
   static int execute(String... args) {
+    Optional<HotPath.Call> hot = HotPath.parse(args);
+    if (hot.isPresent()) {
+      return run(hot.get().top(), hot.get().command());
+    }
     CommandLine cli = new CommandLine(new BurrowCommand());
     for (Class<?> command : subcommandsFor(cli, args)) {
       cli.addSubcommand(command);
@@ -40,25 +45,42 @@ public final class Main {
       }
       return new CommandLine.RunLast().execute(parsed);
     });
-    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-      boolean expected = e instanceof ContainerException || e instanceof IllegalArgumentException
-          || e instanceof IllegalStateException;
-      String message = expected ? e.getMessage() : e.toString();
-      // An unexpected exception is a bug: keep its stack trace in the log. An expected one is
-      // recorded only in a log file; on standard error the line below says it once.
-      if (!expected || LogSink.toFile()) {
-        LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
-      }
-      System.err.println("burrow: " + message);
-      // runc exits 255 when exec cannot start the process, so callers can tell it from the program's status.
-      return commandLine.getCommand() instanceof ExecCommand ? 255 : 1;
-    });
+    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> failed(e, commandLine.getCommand()));
     cli.setParameterExceptionHandler((e, a) -> {
       System.err.println("burrow: " + e.getMessage());
       e.getCommandLine().usage(System.err);
       return 2;
     });
     return cli.execute(args);
+  }
+
+  /** Runs a {@link HotPath} call as picocli's execution strategy would. */
+  private static int run(BurrowCommand top, java.util.concurrent.Callable<Integer> command) {
+    try {
+      top.configureLogging();
+    } catch (java.io.IOException e) {
+      return failed(new IllegalStateException("cannot open log file " + top.log + ": " + e.getMessage(), e), command);
+    }
+    try {
+      return command.call();
+    } catch (Exception e) {
+      return failed(e, command);
+    }
+  }
+
+  /** Reports a command's failure and returns the exit status it calls for. */
+  private static int failed(Exception e, Object command) {
+    boolean expected = e instanceof ContainerException || e instanceof IllegalArgumentException
+        || e instanceof IllegalStateException;
+    String message = expected ? e.getMessage() : e.toString();
+    // An unexpected exception is a bug: keep its stack trace in the log. An expected one is
+    // recorded only in a log file; on standard error the line below says it once.
+    if (!expected || LogSink.toFile()) {
+      LogSink.log(LogSink.Level.ERROR, "burrow", message, expected ? null : e);
+    }
+    System.err.println("burrow: " + message);
+    // runc exits 255 when exec cannot start the process, so callers can tell it from the program's status.
+    return command instanceof ExecCommand ? 255 : 1;
   }
 
   /**

@@ -45,6 +45,6 @@ final class SignalForwarder {
   }
 
   private void send(int signal) {
-    io.burrow.linux.sys.Native.posix().kill(pid, signal);
+    io.burrow.linux.sys.Native.kill(pid, signal);
   }
 }

@@ -16,7 +16,7 @@ final class StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    System.out.println(StateJson.pretty(burrow.containers().state(id)));
+    System.out.println(StateJson.pretty(burrow.inspector().state(id)));
     return 0;
   }
 }

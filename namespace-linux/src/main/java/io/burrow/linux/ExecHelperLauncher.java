@@ -202,7 +202,7 @@ public final class ExecHelperLauncher implements NamespaceLauncher {
   }
 
   private static void killAndReap(int pid) {
-    Native.posix().kill(pid, Signals.SIGKILL);
+    Native.kill(pid, Signals.SIGKILL);
     reap(pid);
   }
 

@@ -414,6 +414,6 @@ public final class LibSeccompCompiler implements SeccompCompiler {
   }
 
   private static String strerror(int errno) {
-    return Native.posix().strerror(errno) + " (errno " + errno + ")";
+    return Native.strerror(errno) + " (errno " + errno + ")";
   }
 }

@@ -13,6 +13,7 @@ import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spi.SeccompCompiler;
 import io.burrow.linux.cgroup.FsCgroupManager;
 import io.burrow.plugin.BurrowPlugin;
+import java.util.Optional;
 
 /**
  * The {@code linux} namespaces plugin and this module's one piece of Guice wiring: the exec-helper
@@ -30,6 +31,11 @@ public final class LinuxNamespacesPlugin implements BurrowPlugin {
   @Override
   public String name() {
     return NAME;
+  }
+
+  @Override
+  public Optional<ProcessControl> processControl() {
+    return Optional.of(new ProcfsProcessControl());
   }
 
   @Override

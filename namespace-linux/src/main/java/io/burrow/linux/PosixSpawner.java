@@ -62,7 +62,7 @@ public final class PosixSpawner {
         IntByReference pid = new IntByReference();
         int rc = libc.posix_spawn(pid, path, actions, attr, argvp, envp);
         if (rc != 0) {
-          throw new IllegalStateException("cannot start " + path + ": " + Native.posix().strerror(rc));
+          throw new IllegalStateException("cannot start " + path + ": " + Native.strerror(rc));
         }
         return pid.getValue();
       } finally {
@@ -76,7 +76,7 @@ public final class PosixSpawner {
 
   private static void check(int rc, String what) {
     if (rc != 0) {
-      throw new IllegalStateException("posix_spawn " + what + ": " + Native.posix().strerror(rc));
+      throw new IllegalStateException("posix_spawn " + what + ": " + Native.strerror(rc));
     }
   }
 

@@ -50,7 +50,7 @@ public final class ProcfsProcessControl implements ProcessControl {
     if (!isAlive(process)) {
       return false;
     }
-    if (Native.posix().kill(process.pid(), signal) < 0) {
+    if (Native.kill(process.pid(), signal) < 0) {
       if (Native.errno() == Native.ESRCH) {
         return false;
       }

@@ -74,7 +74,7 @@ public final class SpawningHookRunner implements HookRunner {
         throw new IOException(Native.error("wait for " + name));
       }
       if (System.nanoTime() > deadline) {
-        Native.posix().kill(pid, 9);
+        Native.kill(pid, 9);
         Native.posix().waitpid(pid, status, 0);
         throw new IOException(name + " timed out after " + timeout.toSeconds() + " s and was killed");
       }

@@ -50,6 +50,17 @@ public interface BurrowPlugin {
   /** The bindings this plugin contributes; installed into the runtime's injector. */
   Module module();
 
+  /**
+   * For a {@link Kind#NAMESPACES} plugin: its {@code ProcessControl}, made without an injector.
+   * The calls that only look at containers and signal their inits ({@code state}, {@code list},
+   * {@code kill}) use it instead of building the whole runtime, which costs a short-lived CLI call
+   * more than its own work. Empty, the default, when it needs the injector: those calls then build
+   * the runtime as every other call does.
+   */
+  default java.util.Optional<io.burrow.api.spi.ProcessControl> processControl() {
+    return java.util.Optional.empty();
+  }
+
   /** The binding key of the {@code FileAccess} a {@link Kind#FILE_ACCESS} plugin called {@code name} binds. */
   static com.google.inject.Key<io.burrow.api.spi.FileAccess> fileAccessKey(String name) {
     return com.google.inject.Key.get(io.burrow.api.spi.FileAccess.class, com.google.inject.name.Names.named(name));

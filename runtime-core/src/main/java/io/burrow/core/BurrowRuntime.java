@@ -5,6 +5,7 @@ import com.google.inject.Injector;
 import com.google.inject.Module;
 import io.burrow.api.config.Config;
 import io.burrow.api.config.Installation;
+import io.burrow.api.spi.ProcessControl;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.state.ContainerState;
@@ -83,10 +84,24 @@ public final class BurrowRuntime {
      */
     public BurrowRuntime build() {
       Installation where = installation != null ? installation : Installation.fromSystemProperties();
-      PluginCatalog catalog = plugins != null ? plugins
-          : PluginCatalog.fromServiceLoader(Thread.currentThread().getContextClassLoader());
+      PluginCatalog catalog = catalog();
       List<Module> selected = catalog.modules(config);
       return new BurrowRuntime(Guice.createInjector(new CoreModule(config, where, catalog, selected)), systemdCgroup);
+    }
+
+    /**
+     * What {@code state}, {@code list} and {@code kill} need, with no injector when the namespaces
+     * plugin offers its process control directly ({@link io.burrow.plugin.BurrowPlugin#processControl()}),
+     * otherwise from a {@link #build() built} runtime. Errors as {@link #build()}'s.
+     */
+    public ContainerInspector buildInspector() {
+      Optional<ProcessControl> processes = catalog().processControl(config);
+      return processes.isPresent() ? new ContainerInspector(new ContainerStore(config), processes.get())
+          : build().containers().inspector();
+    }
+
+    private PluginCatalog catalog() {
+      return plugins != null ? plugins : PluginCatalog.fromServiceLoader(Thread.currentThread().getContextClassLoader());
     }
   }
 

@@ -44,6 +44,7 @@ public final class Container implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final RuntimeServices services;
+  private final ContainerInspector inspector;
   private final ContainerLock lock;
   private ContainerRecord record;
 
@@ -51,6 +52,7 @@ public final class Container implements AutoCloseable {
     this.services = services;
     this.lock = lock;
     this.record = record;
+    this.inspector = new ContainerInspector(services.store(), services.processes());
   }
 
   public String id() {
@@ -67,33 +69,12 @@ public final class Container implements AutoCloseable {
 
   /** The status now: the recorded one, unless the init has died since (then stopped). */
   public Status status() {
-    if (record.status() == Status.STOPPED) {
-      return Status.STOPPED;
-    }
-    boolean sandboxAlive = record.sandbox() == null || services.processes().isAlive(record.sandbox());
-    if (record.init() == null) {
-      // A pod's child has no init until it starts; it lives with its pod's sandbox.
-      return record.podSandboxId() != null && record.status() == Status.CREATED && sandboxAlive
-          ? Status.CREATED : Status.STOPPED;
-    }
-    if (!services.processes().isAlive(record.init())) {
-      return Status.STOPPED;
-    }
-    // The init cannot reach its files without its sandbox: the container is over.
-    if (!sandboxAlive) {
-      return Status.STOPPED;
-    }
-    return record.status();
+    return inspector.status(record);
   }
 
   /** The state {@code burrow state} prints, with whether the file server (if any) still runs. */
   public ContainerState state() {
-    Status status = status();
-    int pid = status == Status.STOPPED || record.init() == null ? 0 : record.init().pid();
-    String fileServer = record.fileServer() == null ? null
-        : services.processes().isAlive(record.fileServer()) ? "running" : "exited";
-    return new ContainerState(ContainerState.OCI_VERSION, record.id(), status, pid, record.bundle(), record.rootfs(),
-        record.created(), record.owner(), record.annotations(), fileServer);
+    return inspector.state(record);
   }
 
   /** Lets the init run the program, as {@code burrow start}. Only a created container can start. */
@@ -206,25 +187,7 @@ public final class Container implements AutoCloseable {
 
   /** Sends {@code signal} to the init, or with {@code all} to every process of the container. */
   public void kill(int signal, boolean all) throws ContainerException {
-    Status status = status();
-    if (status == Status.STOPPED) {
-      // containerd maps a kill failure to "not found" only for runc's words: "container not running".
-      throw new ContainerException("cannot kill container '" + id() + "': container not running (it is stopped)");
-    }
-    if (record.init() == null) {
-      // A pod's child before its start has no process to take the signal, as runc's init waiting
-      // at its fifo would (and die of it): the child is over before it ran.
-      save(record.withStatus(Status.STOPPED));
-      return;
-    }
-    try {
-      List<ProcessId> targets = all ? processes() : List.of(record.init());
-      for (ProcessId p : targets) {
-        services.processes().signal(p, signal);
-      }
-    } catch (IOException e) {
-      throw new ContainerException("cannot kill container '" + id() + "': " + e.getMessage(), e);
-    }
+    record = inspector.kill(lock, record, signal, all ? processes() : List.of());
   }
 
   /**

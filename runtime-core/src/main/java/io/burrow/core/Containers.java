@@ -283,8 +283,12 @@ public final class Containers {
 
   /** The state of one container, read without taking its lock. */
   public ContainerState state(String id) throws ContainerException {
-    ContainerRecord record = services.store().read(id).orElseThrow(() -> ContainerStore.notFound(id));
-    return new Container(services, null, record).state();
+    return inspector().state(id);
+  }
+
+  /** State and kill of these containers' inits, as a runtime built without an injector has them. */
+  public ContainerInspector inspector() {
+    return new ContainerInspector(services.store(), services.processes());
   }
 
   /** The live processes of one container ({@link Container#processes()}), read without taking its lock. */
@@ -331,11 +335,7 @@ public final class Containers {
 
   /** The state of every container under the root. */
   public List<ContainerState> list() throws ContainerException {
-    List<ContainerState> states = new ArrayList<>();
-    for (ContainerRecord record : services.store().list()) {
-      states.add(new Container(services, null, record).state());
-    }
-    return states;
+    return inspector().list();
   }
 
   /**

@@ -2,6 +2,7 @@ package io.burrow.core;
 
 import com.google.inject.Module;
 import io.burrow.api.config.Config;
+import io.burrow.api.spi.ProcessControl;
 import io.burrow.plugin.BurrowPlugin;
 import io.burrow.plugin.BurrowPlugin.Kind;
 import java.security.CodeSource;
@@ -10,6 +11,7 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -81,6 +83,11 @@ public final class PluginCatalog {
     modules.add(select(Kind.NAMESPACES, config.namespaces()).module());
     modules.add(select(Kind.ID_MAPPING, config.idMapping()).module());
     return modules;
+  }
+
+  /** The selected namespaces plugin's injector-free process control ({@link BurrowPlugin#processControl()}). */
+  public Optional<ProcessControl> processControl(Config config) {
+    return select(Kind.NAMESPACES, config.namespaces()).processControl();
   }
 
   private BurrowPlugin select(Kind kind, String name) {

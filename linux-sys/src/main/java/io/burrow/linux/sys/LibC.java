@@ -135,6 +135,10 @@ public interface LibC {
 
   int getpid();
 
+  int kill(int pid, int signal);
+
+  String strerror(int errnum);
+
   int dup(int fd);
 
   /** poll(2) over a raw array of {@code struct pollfd} (fd[4] events[2] revents[2]). */

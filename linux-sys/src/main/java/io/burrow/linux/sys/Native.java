@@ -64,6 +64,19 @@ public final class Native {
     return Sys.RT;
   }
 
+  /**
+   * strerror(3) of {@code errno}. Through {@link LibC}, as {@link #kill}: loading jnr-posix costs a
+   * short CLI call more than 100 ms, so the calls every command makes avoid it.
+   */
+  public static String strerror(int errno) {
+    return libc().strerror(errno);
+  }
+
+  /** kill(2); -1 with {@link #errno()} set on failure. */
+  public static int kill(int pid, int signal) {
+    return libc().kill(pid, signal);
+  }
+
   /** errno of the last failed call on this thread. */
   public static int errno() {
     return Sys.errno();
@@ -72,6 +85,6 @@ public final class Native {
   /** "what: strerror(errno)", for exceptions. */
   public static String error(String what) {
     int errno = errno();
-    return what + ": " + Holder.POSIX.strerror(errno) + " (errno " + errno + ")";
+    return what + ": " + strerror(errno) + " (errno " + errno + ")";
   }
 }
