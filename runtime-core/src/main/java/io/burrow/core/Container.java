@@ -3,6 +3,7 @@ package io.burrow.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.burrow.api.spec.Hooks;
+import io.burrow.api.spec.HooksProbe;
 import io.burrow.api.spec.Spec;
 import io.burrow.api.spec.SpecIo;
 import io.burrow.api.spi.CgroupManager.CgroupException;
@@ -88,7 +89,8 @@ public final class Container implements AutoCloseable {
       throw new ContainerException("cannot start container '" + id() + "': its file server (pid "
           + record.fileServer().pid() + ") has exited, so it could reach no file; delete it");
     }
-    Spec spec = loadSpec();
+    Spec spec = record.init() == null || HooksProbe.mayName(bundleConfig(), "startContainer", "poststart")
+        ? loadSpec() : null;
     if (record.init() == null) {
       startInPod(spec);
     }
@@ -590,9 +592,13 @@ public final class Container implements AutoCloseable {
     record = newRecord;
   }
 
+  private Path bundleConfig() {
+    return Path.of(record.bundle(), "config.json");
+  }
+
   private Spec loadSpec() throws ContainerException {
     try {
-      return SpecIo.read(Path.of(record.bundle(), "config.json"), Spec.class);
+      return SpecIo.read(bundleConfig(), Spec.class);
     } catch (io.burrow.api.spec.SpecException e) {
       throw new ContainerException("container '" + id() + "': " + e.getMessage(), e);
     }
@@ -604,6 +610,9 @@ public final class Container implements AutoCloseable {
    */
   void runHooks(String phase, Spec spec, boolean fatal)
       throws ContainerException {
+    if (spec == null && !HooksProbe.mayName(bundleConfig(), phase)) {
+      return;
+    }
     if (spec == null) {
       try {
         spec = loadSpec();

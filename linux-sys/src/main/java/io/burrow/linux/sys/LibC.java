@@ -34,6 +34,8 @@ public interface LibC {
 
   long read(int fd, long buf, long count);
 
+  long read(int fd, @Out byte[] buf, long count);
+
   long recv(int fd, long buf, long count, int flags);
 
   long write(int fd, long buf, long count);
