@@ -76,56 +76,50 @@ final class HotPath {
       flag = true;
     }
     int rest = args.length - i;
+    if (rest < 1 || rest > (command.equals("kill") ? 2 : 1)) {
+      return Optional.empty();
+    }
     for (int j = i; j < args.length; j++) {
       if (args[j].startsWith("-") || args[j].isEmpty()) {
         return Optional.empty();
       }
     }
+    String id = args[i];
+    Callable<Integer> call;
     switch (command) {
       case "state" -> {
-        if (rest != 1) {
-          return Optional.empty();
-        }
         StateCommand c = new StateCommand();
         c.burrow = top;
-        c.id = args[i];
-        return Optional.of(new Call(top, c));
+        c.id = id;
+        call = c;
       }
       case "start" -> {
-        if (rest != 1) {
-          return Optional.empty();
-        }
         StartCommand c = new StartCommand();
         c.burrow = top;
-        c.id = args[i];
-        return Optional.of(new Call(top, c));
+        c.id = id;
+        call = c;
       }
       case "kill" -> {
-        if (rest != 1 && rest != 2) {
-          return Optional.empty();
-        }
         KillCommand c = new KillCommand();
         c.burrow = top;
         c.all = flag;
-        c.id = args[i];
+        c.id = id;
         if (rest == 2) {
           c.signal = args[i + 1];
         }
-        return Optional.of(new Call(top, c));
+        call = c;
       }
       case "delete" -> {
-        if (rest != 1) {
-          return Optional.empty();
-        }
         DeleteCommand c = new DeleteCommand();
         c.burrow = top;
         c.force = flag;
-        c.id = args[i];
-        return Optional.of(new Call(top, c));
+        c.id = id;
+        call = c;
       }
       default -> {
         return Optional.empty();
       }
     }
+    return Optional.of(new Call(top, call));
   }
 }
