@@ -4,6 +4,7 @@ import io.burrow.p9.client.NinePClient;
 import io.burrow.p9.Message;
 import io.burrow.p9.P9;
 import io.burrow.linux.sys.Errno;
+import io.burrow.linux.sys.PageBuffer;
 import io.burrow.linux.sys.Spin;
 import io.burrow.linux.sys.Sys;
 import java.io.IOException;
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * the one that reads a request gives up the turn, serves the request with blocking 9P calls (one
  * pipelined batch per request where the gofer's ordering allows) and writes the reply with one
  * {@code write(2)}. So up to that many FUSE requests are in flight at once, each on its own 9P
- * tags. Each reader owns two direct buffers sized from the negotiated msize, so memory is
- * bounded by {@code threads × 2 × (max_write + 4 KiB)}.
+ * tags. Each reader owns two buffers sized for the largest request and reply ({@code max_write +
+ * 4 KiB}), mapped pages that hold memory only where written: a reader that served a request or
+ * reply larger than {@link #KEEP} gives the rest back when it next goes idle, so an idle
+ * container's bridge holds a few pages per reader, not {@code threads × 2 × max_write}.
  *
  * <p>Failure: when the 9P connection dies, the client fails every pending and later call with an
  * {@link IOException}; the bridge answers those requests EIO, so file operations fail promptly
@@ -44,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class FuseBridge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FuseBridge.class);
   private static final int PAGE = 4096;
+  /** What a reader keeps of its buffers when it goes idle: small requests and replies fit. */
+  static final int KEEP = 128 * 1024;
   /** The kernel's default limit for max_pages (fuse_max_pages_limit). */
   private static final int KERNEL_MAX_PAGES = 256;
   private static final int EAGAIN = 11, EINTR = 4, ENODEV = 19, ECONNABORTED = 103;
@@ -282,8 +287,63 @@ public final class FuseBridge implements AutoCloseable {
   }
 
   private void readLoop() {
-    ByteBuffer in = ByteBuffer.allocateDirect(maxWrite + PAGE + Fuse.MIN_READ_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-    ByteBuffer out = ByteBuffer.allocateDirect(maxWrite + PAGE).order(ByteOrder.LITTLE_ENDIAN);
+    PageBuffer inPages = null, outPages = null;
+    try {
+      inPages = PageBuffer.map(maxWrite + PAGE + Fuse.MIN_READ_BUFFER);
+      outPages = PageBuffer.map(maxWrite + PAGE);
+      readLoop(new Reader(inPages, outPages));
+    } catch (Errno e) {
+      LOG.error("FUSE reader could not map its buffers", e);
+      stopping.set(true);
+      wake();
+      ended.countDown();
+    } finally {
+      // A reader's buffers are sinks only of its own synchronous 9P calls, so none is in use now.
+      if (inPages != null) {
+        inPages.close();
+      }
+      if (outPages != null) {
+        outPages.close();
+      }
+    }
+  }
+
+  /** One reader thread's buffers, and whether a large request or reply wrote past {@link #KEEP}. */
+  private static final class Reader {
+    final PageBuffer inPages, outPages;
+    final ByteBuffer in, out;
+    boolean wroteLarge;
+
+    Reader(PageBuffer inPages, PageBuffer outPages) {
+      this.inPages = inPages;
+      this.outPages = outPages;
+      this.in = inPages.buffer();
+      this.out = outPages.buffer();
+    }
+
+    /** Notes a request whose data (a WRITE) or reply (a READ, READDIR) goes past {@link #KEEP}. */
+    void served(int length) {
+      int opcode = in.getInt(4);
+      boolean largeReply = (opcode == Fuse.READ || opcode == Fuse.READDIR || opcode == Fuse.READDIRPLUS)
+          && length >= Fuse.IN_HEADER + 20 && Integer.toUnsignedLong(in.getInt(Fuse.IN_HEADER + 16)) > KEEP;
+      wroteLarge |= length > KEEP || largeReply;
+    }
+
+    void discardIfLarge() {
+      if (wroteLarge) {
+        wroteLarge = false;
+        try {
+          inPages.discardFrom(KEEP);
+          outPages.discardFrom(KEEP);
+        } catch (Errno e) {
+          LOG.warn("could not give back a FUSE reader's pages", e);
+        }
+      }
+    }
+  }
+
+  private void readLoop(Reader reader) {
+    ByteBuffer in = reader.in, out = reader.out;
     ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
     pfds.putInt(0, mount.fd()).putShort(4, (short) 1).putInt(8, wakeFd).putShort(12, (short) 1); // POLLIN
     long pfdsAddr = Sys.address(pfds);
@@ -298,7 +358,7 @@ public final class FuseBridge implements AutoCloseable {
           if (stopping.get()) {
             break;
           }
-          n = readRequest(fuseFd, in, pfds, pfdsAddr);
+          n = readRequest(fuseFd, reader, pfds, pfdsAddr);
         } finally {
           readTurn.unlock();
         }
@@ -316,6 +376,7 @@ public final class FuseBridge implements AutoCloseable {
           break; // unmounted or aborted
         }
         in.clear().limit((int) n);
+        reader.served((int) n);
         if (!ops.serve(in, out)) {
           break; // DESTROY
         }
@@ -334,7 +395,8 @@ public final class FuseBridge implements AutoCloseable {
    * request of a busy container usually arrives within that, and finding it costs no wake-up),
    * then poll. Returns the bytes read, -1 with errno set when the read failed, or SHUTDOWN.
    */
-  private long readRequest(int fuseFd, ByteBuffer in, ByteBuffer pfds, long pfdsAddr) {
+  private long readRequest(int fuseFd, Reader reader, ByteBuffer pfds, long pfdsAddr) {
+    ByteBuffer in = reader.in;
     long spinUntil = System.nanoTime() + Spin.NANOS;
     while (true) {
       long n = Sys.C.read(fuseFd, Sys.address(in), in.capacity());
@@ -345,6 +407,7 @@ public final class FuseBridge implements AutoCloseable {
         Thread.yield();
         continue;
       }
+      reader.discardIfLarge();
       pfds.putShort(6, (short) 0).putShort(14, (short) 0);
       if (Sys.C.poll(pfdsAddr, 2, -1) < 0) {
         int e = Sys.errno();

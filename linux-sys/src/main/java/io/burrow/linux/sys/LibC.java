@@ -148,6 +148,8 @@ public interface LibC {
 
   int eventfd(int initval, int flags);
 
+  int madvise(long addr, long length, int advice);
+
   // ---- mounts, namespaces, processes ------------------------------------------------------------
 
   int mount(String source, String target, String fstype, long flags, String data);
