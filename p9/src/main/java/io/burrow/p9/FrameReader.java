@@ -13,22 +13,37 @@ import java.nio.ByteOrder;
  * unless the caller takes the buffer with {@link #handOff}.
  */
 public final class FrameReader {
+  /**
+   * What the buffer starts at: every frame but bulk data fits. It grows to the frame size only
+   * when a larger frame comes, so a connection that only walks and stats never holds (and
+   * zero-fills) an msize of 1 MiB.
+   */
+  static final int START = 64 * 1024;
+
   private final Transport in;
   /** Bytes [start, end) are read and not yet consumed. */
   private ByteBuffer buf;
   private int start, end;
+  private int limit;
 
   /** A reader of frames of at most {@code capacity} bytes (see {@link #resize}). */
   public FrameReader(Transport in, int capacity) {
     this.in = in;
-    this.buf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+    this.limit = capacity;
+    this.buf = ByteBuffer.allocateDirect(Math.min(capacity, START)).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  /** Makes room for frames of {@code capacity} bytes (after msize negotiation), keeping what is buffered. */
+  /** Allows frames of {@code capacity} bytes (after msize negotiation), keeping what is buffered. */
   public void resize(int capacity) {
-    if (capacity != buf.capacity()) {
-      replaceBuffer(ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN));
+    limit = capacity;
+    if (buf.capacity() > capacity) {
+      replaceBuffer(ByteBuffer.allocateDirect(Math.max(capacity, end - start)).order(ByteOrder.LITTLE_ENDIAN));
     }
+  }
+
+  /** The current buffer's size: what {@link #handOff} needs at least to keep reading without growing. */
+  public int bufferSize() {
+    return buf.capacity();
   }
 
   /**
@@ -39,7 +54,13 @@ public final class FrameReader {
     if (end - start >= n) {
       return true;
     }
-    if (start + n > buf.capacity()) {
+    if (n > buf.capacity()) {
+      if (n > limit) {
+        throw new IllegalArgumentException(n + " bytes are more than the frame limit " + limit);
+      }
+      replaceBuffer(ByteBuffer.allocateDirect(Math.min(limit, Math.max(n, 2 * buf.capacity())))
+          .order(ByteOrder.LITTLE_ENDIAN));
+    } else if (start + n > buf.capacity()) {
       compact();
     }
     while (end - start < n) {
@@ -65,7 +86,7 @@ public final class FrameReader {
     if (!fill(4)) {
       return -1;
     }
-    return Codec.checkSize(Integer.toUnsignedLong(buf.getInt(start)), Math.min(maxSize, buf.capacity()));
+    return Codec.checkSize(Integer.toUnsignedLong(buf.getInt(start)), Math.min(maxSize, limit));
   }
 
   /** The byte at {@code offset} of the next frame (which {@link #fill} must have buffered). */
@@ -122,11 +143,12 @@ public final class FrameReader {
 
   /**
    * Gives the current buffer (and with it every frame view handed out) to the caller and goes on
-   * with {@code fresh}, which must be at least as large, copying the unconsumed bytes into it.
+   * with {@code fresh}, copying the unconsumed bytes into it; it must hold them. A later frame
+   * larger than it grows it as usual.
    */
   public ByteBuffer handOff(ByteBuffer fresh) {
-    if (fresh.capacity() < buf.capacity()) {
-      throw new IllegalArgumentException("a smaller buffer than the current one");
+    if (fresh.capacity() < end - start) {
+      throw new IllegalArgumentException("a buffer of " + fresh.capacity() + " bytes for " + (end - start) + " buffered");
     }
     return replaceBuffer(fresh.order(ByteOrder.LITTLE_ENDIAN));
   }

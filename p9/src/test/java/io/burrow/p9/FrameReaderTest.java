@@ -79,6 +79,43 @@ class FrameReaderTest {
   }
 
   @Test
+  void theBufferStartsSmallAndGrowsOnlyForALargerFrameKeepingWhatFollows() throws Exception {
+    FrameReader r = new FrameReader(in, 1 << 20);
+    assertThat(r.bufferSize()).isEqualTo(FrameReader.START);
+    byte[] small = frame(1, 10), big = frame(2, 300_000), after = frame(3, 20);
+    Thread writer = new Thread(() -> {
+      try {
+        write(small, 0, small.length);
+        write(big, 0, big.length);
+        write(after, 0, after.length);
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    writer.start();
+    assertFrame(r.next(1 << 20), 1, 10);
+    assertThat(r.bufferSize()).isEqualTo(FrameReader.START);
+    assertFrame(r.next(1 << 20), 2, 300_000);
+    assertThat(r.bufferSize()).isBetween(P9.HEADER + 300_000, 1 << 20);
+    assertFrame(r.next(1 << 20), 3, 20);
+    writer.join();
+  }
+
+  @Test
+  void aHandedOffBufferMayBeSmallerThanTheCurrentOneIfItHoldsWhatIsBuffered() throws Exception {
+    FrameReader r = new FrameReader(in, 8192);
+    byte[] a = frame(7, 5000), b = frame(8, 50);
+    write(a, 0, a.length);
+    write(b, 0, b.length);
+    ByteBuffer first = r.next(8192);
+    assertThat(r.fill(b.length)).isTrue();
+    assertThatThrownBy(() -> r.handOff(ByteBuffer.allocateDirect(b.length - 1))).isInstanceOf(IllegalArgumentException.class);
+    r.handOff(ByteBuffer.allocateDirect(b.length));
+    assertFrame(r.next(8192), 8, 50);
+    assertFrame(first, 7, 5000);
+  }
+
+  @Test
   void aHandedOffBufferKeepsItsFrameAndTheReaderKeepsTheRest() throws Exception {
     FrameReader r = new FrameReader(in, 4096);
     byte[] a = frame(7, 100), b = frame(8, 50);

@@ -45,7 +45,8 @@ public final class NinePClient implements AutoCloseable {
   private final Semaphore tags = new Semaphore(MAX_TAGS);
   private final AtomicInteger nextTag = new AtomicInteger();
   private final Object writeLock = new Object();
-  private final ByteBuffer out;
+  /** Request encoding buffer, grown to the largest request sent (see {@link #room}); guarded by writeLock. */
+  private ByteBuffer out;
   private final Thread reader;
   private volatile IOException failure;
   private boolean closed; // guarded by this
@@ -56,7 +57,7 @@ public final class NinePClient implements AutoCloseable {
   private NinePClient(Transport transport, int msize) {
     this.transport = transport;
     this.msize = msize;
-    this.out = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+    this.out = ByteBuffer.allocateDirect(Math.min(msize, SMALL)).order(ByteOrder.LITTLE_ENDIAN);
     this.reader = new Thread(this::readLoop, "9p-client-" + IDS.incrementAndGet());
     this.reader.setDaemon(true);
   }
@@ -136,9 +137,10 @@ public final class NinePClient implements AutoCloseable {
   private Pending send(Message request, ByteBuffer sink) throws IOException {
     Pending p = register(sink);
     synchronized (writeLock) {
+      room(request);
       out.clear();
       try {
-        Codec.encode(p.tag(), request, out);
+        encode(p.tag(), request);
         sendAll(transport, out, out.position());
       } catch (P9ProtocolException | IOException e) {
         p.reply().completeExceptionally(e);
@@ -164,18 +166,19 @@ public final class NinePClient implements AutoCloseable {
         ps.add(register(null));
       }
       synchronized (writeLock) {
+        requests.forEach(this::room);
         out.clear();
         for (int i = 0; i < requests.size(); i++) {
           int mark = out.position();
           try {
-            Codec.encode(ps.get(i).tag(), requests.get(i), out);
+            encode(ps.get(i).tag(), requests.get(i));
           } catch (P9ProtocolException full) {
             if (mark == 0) {
               throw full; // too large even alone
             }
             sendAll(transport, out, mark);
             out.clear();
-            Codec.encode(ps.get(i).tag(), requests.get(i), out);
+            encode(ps.get(i).tag(), requests.get(i));
           }
         }
         sendAll(transport, out, out.position());
@@ -193,6 +196,44 @@ public final class NinePClient implements AutoCloseable {
       replies.add(p.reply());
     }
     return replies;
+  }
+
+  /** What requests but a Twrite fit in: their names and paths are a few KiB at most. */
+  private static final int SMALL = 64 * 1024;
+
+  /** Grows {@link #out} for {@code request} (under writeLock, before encoding): a Twrite needs its data. */
+  private void room(Message request) {
+    long need = request instanceof Message.Twrite w ? w.data().remaining() + (long) P9.IOHDRSZ : SMALL;
+    if (need > out.capacity()) {
+      out = ByteBuffer.allocateDirect((int) Math.min(msize, need)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+  }
+
+  /**
+   * Appends {@code request} to {@link #out} (under writeLock). One larger than {@link #room}
+   * expected grows the buffer to msize, keeping what is already in it, and is encoded again; only
+   * a request that does not fit in msize fails.
+   */
+  private void encode(int tag, Message request) throws P9ProtocolException {
+    int mark = out.position();
+    try {
+      Codec.encode(tag, request, out);
+      return;
+    } catch (P9ProtocolException e) {
+      out.position(mark);
+      if (out.capacity() >= msize) {
+        throw e;
+      }
+    }
+    ByteBuffer bigger = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+    bigger.put(out.duplicate().position(0).limit(mark));
+    out = bigger;
+    try {
+      Codec.encode(tag, request, out);
+    } catch (P9ProtocolException e) {
+      out.position(mark);
+      throw e;
+    }
   }
 
   /** Takes a tag and registers its reply future (and the Rread sink, if any). */

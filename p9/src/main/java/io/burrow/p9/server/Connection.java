@@ -156,7 +156,7 @@ public final class Connection {
               work(r, m);
             } else {
               // The worker gets the buffer the request lives in; the reader goes on with another.
-              ByteBuffer held = frames.handOff(takeFrame());
+              ByteBuffer held = frames.handOff(takeFrame(frames.bufferSize()));
               workers.execute(() -> {
                 try {
                   work(r, m);
@@ -176,9 +176,9 @@ public final class Connection {
     }
   }
 
-  private ByteBuffer takeFrame() {
+  /** A pooled buffer of at least {@code need} bytes for the reader to go on with. */
+  private ByteBuffer takeFrame(int need) {
     ByteBuffer b = freeFrames.poll();
-    int need = msize;
     if (b == null || b.capacity() < need) {
       b = ByteBuffer.allocateDirect(need).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -187,9 +187,7 @@ public final class Connection {
   }
 
   private void giveBack(ByteBuffer frame) {
-    if (frame.capacity() >= msize) {
-      freeFrames.offer(frame);
-    }
+    freeFrames.offer(frame); // at most MAX_INFLIGHT frames exist: one per permit
     permits.release();
   }
 
@@ -231,7 +229,7 @@ public final class Connection {
   }
 
   private void work(Request r, Message m) {
-    ByteBuffer out = Buffers.out(msize);
+    ByteBuffer out = Buffers.out(replyRoom(m));
     Message replyMsg;
     try {
       replyMsg = ops.handle(r.tag, m, out);
@@ -256,12 +254,26 @@ public final class Connection {
     }
   }
 
+  /**
+   * The most a reply to {@code m} can need: the requested count of a read, else {@link
+   * Buffers#SMALL}, which every other reply fits in.
+   */
+  private int replyRoom(Message m) {
+    long count = switch (m.type()) {
+      case P9.TREAD -> Integer.toUnsignedLong(((Message.Tread) m).count());
+      case P9.TREADDIR -> Integer.toUnsignedLong(((Message.Treaddir) m).count());
+      default -> 0;
+    };
+    return (int) Math.min(msize, Math.max(Buffers.SMALL, count + P9.IOHDRSZ));
+  }
+
   private void encode(int tag, Message m, ByteBuffer out) {
-    out.clear().limit(msize);
+    int room = Math.min(msize, out.capacity());
+    out.clear().limit(room);
     try {
       Codec.encode(tag, m, out);
     } catch (P9ProtocolException e) {
-      out.clear().limit(msize);
+      out.clear().limit(room);
       try {
         Codec.encode(tag, new Message.Rlerror(P9.ERANGE), out);
       } catch (P9ProtocolException impossible) {
@@ -271,7 +283,7 @@ public final class Connection {
   }
 
   private void reply(int tag, Message m) {
-    ByteBuffer out = Buffers.out(msize);
+    ByteBuffer out = Buffers.out(Math.min(msize, Buffers.SMALL));
     encode(tag, m, out);
     send(out, out.position());
   }
@@ -327,17 +339,22 @@ public final class Connection {
     }
   }
 
-  /** Per-worker-thread reply buffers, grown to the largest msize seen. */
+  /**
+   * Per-thread reply buffers, grown to the largest reply room asked for: a thread that never
+   * answers a large read holds {@link #SMALL} bytes, not an msize.
+   */
   static final class Buffers {
+    /** Every reply but Rread and Rreaddir: at most one string (a u16 length) and fixed fields. */
+    static final int SMALL = 68 * 1024;
     private static final ThreadLocal<ByteBuffer> OUT = new ThreadLocal<>();
 
-    static ByteBuffer out(int msize) {
+    static ByteBuffer out(int room) {
       ByteBuffer b = OUT.get();
-      if (b == null || b.capacity() < msize) {
-        b = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
+      if (b == null || b.capacity() < room) {
+        b = ByteBuffer.allocateDirect(room).order(ByteOrder.LITTLE_ENDIAN);
         OUT.set(b);
       }
-      b.clear().limit(msize);
+      b.clear().limit(room);
       return b;
     }
   }

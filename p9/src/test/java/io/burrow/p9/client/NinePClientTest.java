@@ -12,6 +12,9 @@ import io.burrow.p9.SocketPair;
 import io.burrow.p9.Transport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -70,6 +73,38 @@ class NinePClientTest {
     }
   }
 
+  @Test
+  void requestsLargerThanTheStartingBufferAreSentWholeAloneAndInABatch() throws Exception {
+    int msize = 1 << 20;
+    List<String> names = Collections.nCopies(16, "n".repeat(5000)); // an 80 KB Twalk
+    SocketPair sv = SocketPair.open();
+    Transport server = new ChannelTransport(sv.b());
+    CompletableFuture<List<Message>> received = CompletableFuture.supplyAsync(() -> {
+      try {
+        readFrame(server, msize);
+        ByteBuffer out = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
+        Codec.encode(P9.NOTAG, new Message.Rversion(msize, P9.VERSION), out);
+        server.writeFully(out, 0, out.position());
+        List<Message> got = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          ByteBuffer f = readFrame(server, msize);
+          got.add(Codec.decode(f.limit(f.getInt(0)), msize).message());
+        }
+        return got;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    try (NinePClient client = NinePClient.connect(new ChannelTransport(sv.a()), msize)) {
+      client.send(new Message.Twalk(1, 2, names));
+      client.sendAll(List.of(new Message.Tclunk(3), new Message.Twalk(1, 4, names)));
+      assertThat(received.get(10, TimeUnit.SECONDS))
+          .containsExactly(new Message.Twalk(1, 2, names), new Message.Tclunk(3), new Message.Twalk(1, 4, names));
+    } finally {
+      server.close();
+    }
+  }
+
   private static void answerVersion(Transport fd) {
     try {
       readFrame(fd);
@@ -82,7 +117,11 @@ class NinePClientTest {
   }
 
   private static ByteBuffer readFrame(Transport fd) throws Exception {
-    ByteBuffer b = ByteBuffer.allocateDirect(MSIZE).order(ByteOrder.LITTLE_ENDIAN);
+    return readFrame(fd, MSIZE);
+  }
+
+  private static ByteBuffer readFrame(Transport fd, int msize) throws Exception {
+    ByteBuffer b = ByteBuffer.allocateDirect(msize).order(ByteOrder.LITTLE_ENDIAN);
     int have = 0;
     while (have < 4 || have < b.getInt(0)) {
       long n = fd.read(b, have, (have < 4 ? 4 : b.getInt(0)) - have);
