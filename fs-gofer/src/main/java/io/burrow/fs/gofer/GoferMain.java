@@ -160,7 +160,7 @@ public final class GoferMain {
     }
     // The client's kernel has applied the caller's umask to every mode a request carries: a second
     // one here would turn a umask-0 mkdir -m 1777 into 1755.
-    io.burrow.linux.sys.Native.posix().umask(0);
+    Sys.C.umask(0);
     if (args.serveUnix() == null) {
       try {
         // Serving a container: its stdio (a client's pipes) is the container's, not ours to hold.

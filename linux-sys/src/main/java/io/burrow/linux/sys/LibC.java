@@ -143,6 +143,10 @@ public interface LibC {
 
   int dup(int fd);
 
+  int dup2(int fd, int newfd);
+
+  int umask(int mask);
+
   /** poll(2) over a raw array of {@code struct pollfd} (fd[4] events[2] revents[2]). */
   int poll(long fds, long nfds, int timeoutMillis);
 

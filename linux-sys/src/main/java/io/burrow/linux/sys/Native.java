@@ -37,13 +37,13 @@ public final class Native {
    * inherited stdio belongs to the container or to a client that waits for its pipes to close.
    */
   public static void releaseStdio() throws java.io.IOException {
-    int devNull = posix().open("/dev/null", 2 /* O_RDWR */ | O_CLOEXEC, 0);
+    int devNull = libc().openat(Sys.AT_FDCWD, Sys.cstr("/dev/null"), Sys.O_RDWR | O_CLOEXEC, 0);
     if (devNull < 0) {
       throw new java.io.IOException(error("open /dev/null"));
     }
     try {
       for (int fd = 0; fd <= 2; fd++) {
-        if (posix().dup2(devNull, fd) < 0) {
+        if (libc().dup2(devNull, fd) < 0) {
           throw new java.io.IOException(error("dup2 /dev/null onto fd " + fd));
         }
       }
