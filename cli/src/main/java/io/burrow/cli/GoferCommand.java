@@ -21,7 +21,7 @@ final class GoferCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "the bundle whose files are served")
+  @Option(names = "--bundle", paramLabel = "DIR", description = "the bundle whose files are served")
   Path bundle;
 
   @Option(names = "--io-fds", paramLabel = "FD",
@@ -36,11 +36,20 @@ final class GoferCommand implements Callable<Integer> {
       description = "instead of --io-fds: listen here and serve the root on every connection (tests, benchmarks)")
   String serveUnix;
 
+  @Option(names = "--served", paramLabel = "ro:PATH|rw:PATH",
+      description = "a host directory to serve, repeated in io-fd order, the root first; none: read the bundle's spec")
+  List<String> served = new ArrayList<>();
+
+  @Option(names = "--make-devices", arity = "1", paramLabel = "BOOL",
+      description = "with --served: let the container make device nodes (CAP_MKNOD, no user namespace)")
+  boolean makeDevices;
+
   @Override
   public Integer call() {
     GoferMain.Args args;
     try {
-      args = new GoferMain.Args(bundle, ioFds, panicOnWrite, serveUnix);
+      args = new GoferMain.Args(bundle, ioFds, panicOnWrite, serveUnix,
+          served.stream().map(GoferMain.Served::parse).toList(), makeDevices);
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -59,7 +59,10 @@ public final class GoferFileAccess implements FileAccess {
     return NAME;
   }
 
-  /** The gofer's argv: burrow, the config as flags, then the gofer subcommand and its arguments. */
+  /**
+   * The gofer's argv: burrow, the config as flags, then the gofer subcommand and its arguments,
+   * among them what it serves, so that it need not read the spec again.
+   */
   static List<String> goferArgv(FileAccessContext ctx, int mountCount) {
     List<String> argv = new ArrayList<>(ctx.burrowCommand());
     argv.addAll(ctx.config().toFlags());
@@ -69,6 +72,8 @@ public final class GoferFileAccess implements FileAccess {
     if (ctx.config().overlay()) {
       argv.add("--panic-on-write=true");
     }
+    argv.addAll(GoferMain.Args.servedFlags(GoferMain.servedMounts(ctx.spec(), ctx.bundle(), false),
+        GoferMain.mayMakeDevices(ctx.spec())));
     for (int i = 0; i < mountCount; i++) {
       argv.add("--io-fds=" + (3 + i));
     }

@@ -19,14 +19,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code burrow gofer} process: reads the bundle's spec, opens the root and each served bind
- * mount (see {@link ServedMounts}), confines itself, and serves 9P2000.L on io-fd i for mount i
+ * The {@code burrow gofer} process: opens the root and each served bind mount (see {@link
+ * ServedMounts}) that the runtime names or the bundle's spec lists, confines itself, and serves 9P2000.L on io-fd i for mount i
  * until every connection has ended. With {@code --serve-unix=PATH} (a test and benchmark mode) it
  * instead listens on a unix socket and serves every accepted connection as the root mount.
  *
- * <p>Arguments after {@code gofer}: {@code --bundle DIR} (or {@code --bundle=DIR}), repeated
- * {@code --io-fds=N}, {@code --panic-on-write=true|false}, {@code --serve-unix=PATH}. The io-fds
- * are owned by the gofer from the moment it starts.
+ * <p>Arguments after {@code gofer}, each {@code --name VALUE} or {@code --name=VALUE}: {@code
+ * --bundle DIR}, repeated {@code --io-fds N}, {@code --panic-on-write true|false}, {@code
+ * --serve-unix PATH}, repeated {@code --served ro:PATH|rw:PATH} and {@code --make-devices
+ * true|false} (see {@link Args}). The io-fds are owned by the gofer from the moment it starts.
  */
 public final class GoferMain {
   private GoferMain() {}
@@ -50,15 +51,21 @@ public final class GoferMain {
   /**
    * The gofer's arguments ({@code burrow gofer --help} documents them).
    *
-   * @param bundle the bundle whose root and served bind mounts are served
+   * @param bundle the bundle whose root and served bind mounts are served, read from its spec
+   *     when {@code served} is empty
    * @param ioFds the inherited sockets, one per served mount in mount order (the root first)
    * @param panicOnWrite whether every write is refused (the read-only lower layer of {@code --overlay})
    * @param serveUnix instead of io-fds: a unix socket to listen on, serving the root on every
    *     connection (tests and benchmarks); null otherwise
+   * @param served what the runtime serves, in io-fd order, as it worked out from the spec it
+   *     checked ({@link #servedMounts}); the gofer then reads no spec. Empty: read the bundle's
+   * @param makeDevices with {@code served}: whether device nodes may be made ({@link #mayMakeDevices})
    */
-  public record Args(Path bundle, List<Integer> ioFds, boolean panicOnWrite, String serveUnix) {
+  public record Args(Path bundle, List<Integer> ioFds, boolean panicOnWrite, String serveUnix, List<Served> served,
+      boolean makeDevices) {
     public Args {
-      if (bundle == null) {
+      served = List.copyOf(served);
+      if (bundle == null && served.isEmpty()) {
         throw new IllegalArgumentException("--bundle is required");
       }
       ioFds = List.copyOf(ioFds);
@@ -67,41 +74,77 @@ public final class GoferMain {
       }
     }
 
-    static Args parse(List<String> args) {
+    /** The arguments of a gofer that reads the bundle's spec. */
+    public Args(Path bundle, List<Integer> ioFds, boolean panicOnWrite, String serveUnix) {
+      this(bundle, ioFds, panicOnWrite, serveUnix, List.of(), false);
+    }
+
+    /** What {@link #parse} reads back: the flags that give this gofer {@code served} and {@code makeDevices}. */
+    static List<String> servedFlags(List<Served> served, boolean makeDevices) {
+      List<String> flags = new ArrayList<>();
+      for (Served s : served) {
+        flags.add("--served=" + (s.readOnly() ? "ro:" : "rw:") + s.hostPath());
+      }
+      flags.add("--make-devices=" + makeDevices);
+      return flags;
+    }
+
+    /** Parses the arguments after {@code gofer}; IllegalArgumentException names what is wrong. */
+    public static Args parse(List<String> args) {
       Path bundle = null;
       List<Integer> fds = new ArrayList<>();
-      boolean panic = false;
+      boolean panic = false, devices = false;
       String unix = null;
+      List<Served> served = new ArrayList<>();
       for (int i = 0; i < args.size(); i++) {
         String a = args.get(i);
-        if (a.equals("--bundle") && i + 1 < args.size()) {
-          bundle = Path.of(args.get(++i));
-        } else if (a.startsWith("--bundle=")) {
-          bundle = Path.of(a.substring(9));
-        } else if (a.startsWith("--io-fds=")) {
-          try {
-            fds.add(Integer.parseInt(a.substring(9)));
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--io-fds takes an fd number, not '" + a.substring(9) + "'");
-          }
-        } else if (a.startsWith("--panic-on-write=")) {
-          String v = a.substring(17);
-          if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException("--panic-on-write takes true or false, not '" + v + "'");
-          }
-          panic = v.equals("true");
-        } else if (a.startsWith("--serve-unix=")) {
-          unix = a.substring(13);
-        } else {
+        int eq = a.indexOf('=');
+        String name = eq < 0 ? a : a.substring(0, eq);
+        if (!List.of("--bundle", "--io-fds", "--panic-on-write", "--serve-unix", "--served", "--make-devices")
+            .contains(name)) {
           throw new IllegalArgumentException("unknown gofer argument '" + a + "'");
         }
+        if (eq < 0 && i + 1 == args.size()) {
+          throw new IllegalArgumentException(name + " needs a value");
+        }
+        String v = eq < 0 ? args.get(++i) : a.substring(eq + 1);
+        switch (name) {
+          case "--bundle" -> bundle = Path.of(v);
+          case "--io-fds" -> {
+            try {
+              fds.add(Integer.parseInt(v));
+            } catch (NumberFormatException e) {
+              throw new IllegalArgumentException("--io-fds takes an fd number, not '" + v + "'");
+            }
+          }
+          case "--panic-on-write", "--make-devices" -> {
+            if (!v.equals("true") && !v.equals("false")) {
+              throw new IllegalArgumentException(name + " takes true or false, not '" + v + "'");
+            }
+            if (name.equals("--make-devices")) {
+              devices = v.equals("true");
+            } else {
+              panic = v.equals("true");
+            }
+          }
+          case "--served" -> served.add(Served.parse(v));
+          default -> unix = v;
+        }
       }
-      return new Args(bundle, fds, panic, unix);
+      return new Args(bundle, fds, panic, unix, served, devices);
     }
   }
 
   /** What the gofer serves for a spec: the root, then each served mount, and whether it is read-only. */
-  record Served(String hostPath, boolean readOnly) {}
+  public record Served(String hostPath, boolean readOnly) {
+    /** A {@code --served} value: {@code ro:PATH} or {@code rw:PATH}, the path absolute. */
+    public static Served parse(String v) {
+      if (!(v.startsWith("ro:/") || v.startsWith("rw:/"))) {
+        throw new IllegalArgumentException("--served takes ro:PATH or rw:PATH with an absolute path, not '" + v + "'");
+      }
+      return new Served(v.substring(3), v.startsWith("ro:"));
+    }
+  }
 
   /**
    * Whether the container may make block and character devices: as under runc, when its
@@ -145,13 +188,20 @@ public final class GoferMain {
   public static int run(Config config, Args args) {
     List<Served> served;
     boolean devices;
-    try {
-      Spec spec = SpecIo.read(args.bundle().resolve("config.json"), Spec.class);
-      served = servedMounts(spec, args.bundle(), args.panicOnWrite());
-      devices = mayMakeDevices(spec);
-    } catch (Exception e) {
-      System.err.println("burrow gofer: " + e.getMessage());
-      return 2;
+    if (!args.served().isEmpty()) {
+      // As the runtime, which checked the spec, worked it out: no second reading of config.json
+      // (data binding is a fifth of the gofer's start-up), and no chance of reading another one.
+      served = args.served().stream().map(s -> new Served(s.hostPath(), s.readOnly() || args.panicOnWrite())).toList();
+      devices = args.makeDevices();
+    } else {
+      try {
+        Spec spec = SpecIo.read(args.bundle().resolve("config.json"), Spec.class);
+        served = servedMounts(spec, args.bundle(), args.panicOnWrite());
+        devices = mayMakeDevices(spec);
+      } catch (Exception e) {
+        System.err.println("burrow gofer: " + e.getMessage());
+        return 2;
+      }
     }
     if (args.serveUnix() == null && args.ioFds().size() != served.size()) {
       System.err.println("burrow gofer: " + args.ioFds().size() + " io-fds for " + served.size()

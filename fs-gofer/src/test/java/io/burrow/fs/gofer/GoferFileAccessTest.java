@@ -140,7 +140,9 @@ class GoferFileAccessTest {
         LaunchRequest r = launcher.request;
         List<String> argv = new ArrayList<>(List.of("/usr/bin/burrow"));
         argv.addAll(overlay.toFlags());
-        argv.addAll(List.of("gofer", "--bundle", tmp.toString(), "--panic-on-write=true", "--io-fds=3", "--io-fds=4"));
+        // what it serves comes from the spec the runtime checked: the gofer reads none
+        argv.addAll(List.of("gofer", "--bundle", tmp.toString(), "--panic-on-write=true", "--served=rw:" + rootfs,
+            "--served=ro:" + data, "--make-devices=false", "--io-fds=3", "--io-fds=4"));
         assertThat(r.plan().ops()).containsExactly(
             new InitPlan.Op(Opcode.UNSHARE, List.of("268435456")),
             new InitPlan.Op(Opcode.MAP_IDS, List.of()),
@@ -224,5 +226,17 @@ class GoferFileAccessTest {
     assertThat(GoferMain.Args.parse(List.of("--bundle", "b", "--io-fds=3", "--io-fds=4", "--panic-on-write=true")))
         .isEqualTo(new GoferMain.Args(Path.of("b"), List.of(3, 4), true, null));
     assertThat(GoferMain.run(Config.defaults(), List.of("--bundle", tmp.toString(), "--io-fds=3"))).isEqualTo(2);
+
+    // The runtime passes what it serves, so that the gofer reads no spec.
+    List<String> flags = GoferMain.Args.servedFlags(served, true);
+    List<String> argv = new java.util.ArrayList<>(flags);
+    argv.add("--io-fds=3");
+    argv.add("--io-fds=4");
+    GoferMain.Args parsed = GoferMain.Args.parse(argv);
+    assertThat(parsed.bundle()).isNull();
+    assertThat(parsed.served()).isEqualTo(served);
+    assertThat(parsed.makeDevices()).isTrue();
+    assertThatThrownBy(() -> GoferMain.Args.parse(List.of("--served=ro:relative", "--io-fds=3")))
+        .hasMessageContaining("absolute");
   }
 }

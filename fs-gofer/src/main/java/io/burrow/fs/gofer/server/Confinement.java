@@ -80,14 +80,13 @@ public final class Confinement {
   /**
    * Loads what the JVM would otherwise read from disk after the chroot: every class of the gofer
    * and of the native layer (a class path directory is read lazily, file by file), libseccomp,
-   * the logging binding, time zones and charsets. Jar files already open stay readable through
-   * their open fds.
+   * the logging binding and time zones. Jar files already open stay readable through their open
+   * fds, and so does the JDK's own class image (charsets included), which is open from the start.
    */
   static void warmUp() {
     Node.ProcSelfFd.open(); // /proc is out of reach after the chroot
     io.burrow.linux.sys.SeccompFilter.preload();
     java.time.ZonedDateTime.now().toString();
-    java.nio.charset.Charset.availableCharsets();
     org.slf4j.LoggerFactory.getLogger(Confinement.class).debug("confining the gofer");
     // The gofer's own classes are initialised (GoferFileAccess's static set-up belongs to the
     // runtime side); the 9P server's and the native layer's only loaded, since from a class
