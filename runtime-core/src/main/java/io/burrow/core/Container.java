@@ -362,7 +362,8 @@ public final class Container implements AutoCloseable {
   public Optional<String> cgroupPath() {
     try {
       Path file = stateDir().resolve(CGROUP_FILE);
-      return Files.exists(file) ? Optional.of(Files.readString(file).trim()) : Optional.empty();
+      // Blank: an older burrow's create was killed while it wrote the record.
+      return Files.exists(file) ? Optional.of(Files.readString(file).trim()).filter(p -> !p.isEmpty()) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -381,14 +382,28 @@ public final class Container implements AutoCloseable {
     }
     try {
       String path = services.cgroups().resolve(defaultCgroupName(), spec.linux.cgroupsPath, systemd);
-      services.cgroups().create(path, withDefaultDevices(spec.linux.resources, spec));
+      // Recorded before it is made, and by a rename: a create killed at any point leaves either
+      // nothing or a record that delete acts on (removing a cgroup that was never made is a no-op),
+      // never an empty record and a cgroup no one knows of.
+      Path file = stateDir().resolve(CGROUP_FILE);
       try {
-        Path file = Files.writeString(stateDir().resolve(CGROUP_FILE), path);
+        Path tmp = stateDir().resolve(CGROUP_FILE + ".tmp");
+        Files.writeString(tmp, path);
         // World-readable whatever the umask: a sandbox that runs as another host uid reads it too.
-        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
-        services.cgroups().destroy(path);
         throw new ContainerException("cannot record the cgroup of container '" + id() + "': " + e.getMessage(), e);
+      }
+      try {
+        services.cgroups().create(path, withDefaultDevices(spec.linux.resources, spec));
+      } catch (CgroupException e) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // delete finds the record and removes the (absent) cgroup
+        }
+        throw e;
       }
       return path;
     } catch (CgroupException e) {
