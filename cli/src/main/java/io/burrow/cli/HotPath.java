@@ -71,74 +71,64 @@ final class HotPath {
         }
       }
     }
-    if (i < args.length && (args[i].equals("gofer") || args[i].equals("boot"))) {
-      return internal(top, args[i], List.of(args).subList(i + 1, args.length));
-    }
-    if (i < args.length && args[i].equals("create")) {
-      return create(top, List.of(args).subList(i + 1, args.length));
-    }
     if (i == args.length) {
       return Optional.empty();
     }
-    String command = args[i++];
-    boolean flag = false;
-    if (i < args.length && args[i].startsWith("-")) {
-      String f = args[i++];
-      boolean known = switch (command) {
-        case "kill" -> f.equals("--all") || f.equals("-a");
-        case "delete" -> f.equals("--force") || f.equals("-f");
-        default -> false;
-      };
-      if (!known) {
-        return Optional.empty();
-      }
-      flag = true;
-    }
-    int rest = args.length - i;
-    if (rest < 1 || rest > (command.equals("kill") ? 2 : 1)) {
+    String command = args[i];
+    List<String> rest = List.of(args).subList(i + 1, args.length);
+    return switch (command) {
+      case "gofer", "boot" -> internal(top, command, rest);
+      case "create" -> create(top, rest);
+      case "state", "start", "kill", "delete" -> ofOne(top, command, rest);
+      default -> Optional.empty();
+    };
+  }
+
+  /** {@code state|start ID}, {@code kill [--all|-a] ID [SIGNAL]}, {@code delete [--force|-f] ID}. */
+  private static Optional<Call> ofOne(BurrowCommand top, String command, List<String> rest) {
+    Set<String> flags = switch (command) {
+      case "kill" -> Set.of("--all", "-a");
+      case "delete" -> Set.of("--force", "-f");
+      default -> Set.of();
+    };
+    Optional<Options> o = Options.parse(rest, Set.of(), flags);
+    int positionals = o.map(p -> p.positionals().size()).orElse(0);
+    if (positionals < 1 || positionals > (command.equals("kill") ? 2 : 1)) {
       return Optional.empty();
     }
-    for (int j = i; j < args.length; j++) {
-      if (args[j].startsWith("-") || args[j].isEmpty()) {
-        return Optional.empty();
-      }
-    }
-    String id = args[i];
-    Callable<Integer> call;
-    switch (command) {
+    String id = o.get().positionals().get(0);
+    boolean flag = !o.get().flags().isEmpty();
+    Callable<Integer> call = switch (command) {
       case "state" -> {
         StateCommand c = new StateCommand();
         c.burrow = top;
         c.id = id;
-        call = c;
+        yield c;
       }
       case "start" -> {
         StartCommand c = new StartCommand();
         c.burrow = top;
         c.id = id;
-        call = c;
+        yield c;
       }
       case "kill" -> {
         KillCommand c = new KillCommand();
         c.burrow = top;
         c.all = flag;
         c.id = id;
-        if (rest == 2) {
-          c.signal = args[i + 1];
+        if (positionals == 2) {
+          c.signal = o.get().positionals().get(1);
         }
-        call = c;
+        yield c;
       }
-      case "delete" -> {
+      default -> {
         DeleteCommand c = new DeleteCommand();
         c.burrow = top;
         c.force = flag;
         c.id = id;
-        call = c;
+        yield c;
       }
-      default -> {
-        return Optional.empty();
-      }
-    }
+    };
     return Optional.of(new Call(top, call));
   }
 

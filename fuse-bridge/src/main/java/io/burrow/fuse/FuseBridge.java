@@ -291,13 +291,15 @@ public final class FuseBridge implements AutoCloseable {
     try {
       inPages = PageBuffer.map(maxWrite + PAGE + Fuse.MIN_READ_BUFFER);
       outPages = PageBuffer.map(maxWrite + PAGE);
-      readLoop(new Reader(inPages, outPages));
+      serve(new Reader(inPages, outPages));
     } catch (Errno e) {
       LOG.error("FUSE reader could not map its buffers", e);
+    } catch (RuntimeException | Error e) {
+      LOG.error("FUSE reader died", e);
+    } finally {
       stopping.set(true);
       wake();
       ended.countDown();
-    } finally {
       // A reader's buffers are sinks only of its own synchronous 9P calls, so none is in use now.
       if (inPages != null) {
         inPages.close();
@@ -342,51 +344,44 @@ public final class FuseBridge implements AutoCloseable {
     }
   }
 
-  private void readLoop(Reader reader) {
+  /** Serves requests until the bridge stops, the mount goes or the kernel sends DESTROY. */
+  private void serve(Reader reader) {
     ByteBuffer in = reader.in, out = reader.out;
     ByteBuffer pfds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
     pfds.putInt(0, mount.fd()).putShort(4, (short) 1).putInt(8, wakeFd).putShort(12, (short) 1); // POLLIN
     long pfdsAddr = Sys.address(pfds);
     int fuseFd = mount.fd();
-    try {
-      while (!stopping.get()) {
-        long n;
-        // One reader at a time waits on the device: poll wakes every waiter for each request, and
-        // on a machine with few cores that herd costs more than the request itself.
-        readTurn.lock();
-        try {
-          if (stopping.get()) {
-            break;
-          }
-          n = readRequest(fuseFd, reader, pfds, pfdsAddr);
-        } finally {
-          readTurn.unlock();
-        }
-        if (n == SHUTDOWN) {
+    while (!stopping.get()) {
+      long n;
+      // One reader at a time waits on the device: poll wakes every waiter for each request, and
+      // on a machine with few cores that herd costs more than the request itself.
+      readTurn.lock();
+      try {
+        if (stopping.get()) {
           break;
         }
-        if (n < 0) {
-          int e = Sys.errno();
-          if (e == EAGAIN || e == EINTR || e == 2 /* ENOENT: request gone before we read it */) {
-            continue;
-          }
-          if (e != ENODEV && e != ECONNABORTED) {
-            LOG.warn("read /dev/fuse failed: errno {}", e);
-          }
-          break; // unmounted or aborted
-        }
-        in.clear().limit((int) n);
-        reader.served((int) n);
-        if (!ops.serve(in, out)) {
-          break; // DESTROY
-        }
+        n = readRequest(fuseFd, reader, pfds, pfdsAddr);
+      } finally {
+        readTurn.unlock();
       }
-    } catch (RuntimeException | Error e) {
-      LOG.error("FUSE reader died", e);
-    } finally {
-      stopping.set(true);
-      wake();
-      ended.countDown();
+      if (n == SHUTDOWN) {
+        break;
+      }
+      if (n < 0) {
+        int e = Sys.errno();
+        if (e == EAGAIN || e == EINTR || e == 2 /* ENOENT: request gone before we read it */) {
+          continue;
+        }
+        if (e != ENODEV && e != ECONNABORTED) {
+          LOG.warn("read /dev/fuse failed: errno {}", e);
+        }
+        break; // unmounted or aborted
+      }
+      in.clear().limit((int) n);
+      reader.served((int) n);
+      if (!ops.serve(in, out)) {
+        break; // DESTROY
+      }
     }
   }
 

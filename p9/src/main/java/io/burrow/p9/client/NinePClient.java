@@ -45,7 +45,10 @@ public final class NinePClient implements AutoCloseable {
   private final Semaphore tags = new Semaphore(MAX_TAGS);
   private final AtomicInteger nextTag = new AtomicInteger();
   private final Object writeLock = new Object();
-  /** Request encoding buffer, grown to the largest request sent (see {@link #room}); guarded by writeLock. */
+  /**
+   * The request encoding buffer, grown to msize by the first larger request ({@link #encode});
+   * guarded by writeLock.
+   */
   private ByteBuffer out;
   private final Thread reader;
   private volatile IOException failure;
@@ -137,7 +140,6 @@ public final class NinePClient implements AutoCloseable {
   private Pending send(Message request, ByteBuffer sink) throws IOException {
     Pending p = register(sink);
     synchronized (writeLock) {
-      room(request);
       out.clear();
       try {
         encode(p.tag(), request);
@@ -166,7 +168,6 @@ public final class NinePClient implements AutoCloseable {
         ps.add(register(null));
       }
       synchronized (writeLock) {
-        requests.forEach(this::room);
         out.clear();
         for (int i = 0; i < requests.size(); i++) {
           int mark = out.position();
@@ -198,21 +199,13 @@ public final class NinePClient implements AutoCloseable {
     return replies;
   }
 
-  /** What requests but a Twrite fit in: their names and paths are a few KiB at most. */
+  /** What the request buffer starts at: every request but a large Twrite fits. */
   private static final int SMALL = 64 * 1024;
 
-  /** Grows {@link #out} for {@code request} (under writeLock, before encoding): a Twrite needs its data. */
-  private void room(Message request) {
-    long need = request instanceof Message.Twrite w ? w.data().remaining() + (long) P9.IOHDRSZ : SMALL;
-    if (need > out.capacity()) {
-      out = ByteBuffer.allocateDirect((int) Math.min(msize, need)).order(ByteOrder.LITTLE_ENDIAN);
-    }
-  }
-
   /**
-   * Appends {@code request} to {@link #out} (under writeLock). One larger than {@link #room}
-   * expected grows the buffer to msize, keeping what is already in it, and is encoded again; only
-   * a request that does not fit in msize fails.
+   * Appends {@code request} to {@link #out} (under writeLock). One that does not fit (the first
+   * large Twrite) grows the buffer to msize, keeping what is already in it, and is encoded again;
+   * only a request that does not fit in msize fails.
    */
   private void encode(int tag, Message request) throws P9ProtocolException {
     int mark = out.position();
