@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,6 +34,8 @@ public final class ContainerStore {
   private static final String LOCK = "lock";
   /** Directories being deleted are renamed to this prefix plus the id; '#' is never part of an id. */
   private static final String DELETED_PREFIX = "#deleted#";
+  /** Directories being created are made under this prefix plus the id, then renamed to the id. */
+  private static final String CREATING_PREFIX = "#creating#";
   /** A deletion mark is 'x' and a token no other mark shares; never longer than this. */
   private static final int MARK_MAX = 64;
 
@@ -56,33 +58,45 @@ public final class ContainerStore {
   }
 
   /**
-   * Creates the directory of a new container and locks it. Fails if the id is taken; the
-   * directory's atomic creation decides races between two creates of one id. A directory left by
-   * a create that was killed before it wrote any state (its lock free, no state file) does not
-   * keep the id taken: it is removed and the create goes on.
+   * Creates the directory of a new container and locks it. Fails if the id is taken. The
+   * directory is made and locked under a staging name and then renamed to the id: the rename
+   * decides races between two creates of one id, and a directory never has the id's name without a
+   * held lock in it, so a rival create cannot mistake a live creator's directory for an abandoned
+   * one. A directory left by a create that was killed before it wrote any state (its lock free, no
+   * state file) does not keep the id taken: it is removed and the create goes on.
    */
   public ContainerLock create(String id) throws ContainerException {
     validateId(id);
     Path dir = root.resolve(id);
-    sweepDeleted();
+    sweepAbandoned();
+    Path staging = root.resolve(CREATING_PREFIX + id + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+    FileChannel channel;
+    try {
+      Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+      Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+      channel = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      channel.lock();
+    } catch (IOException e) {
+      deleteQuietly(staging);
+      throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+    }
     for (int attempt = 0; ; attempt++) {
       try {
-        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-        break;
-      } catch (FileAlreadyExistsException e) {
-        if (attempt > 0 || !removeAbandoned(id, dir)) {
-          throw new ContainerException("container '" + id + "' already exists");
+        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+        return new ContainerLock(id, dir, channel);
+      } catch (IOException | RuntimeException e) {
+        // rename(2) over a directory that has entries fails with ENOTEMPTY, which Java reports as
+        // a plain FileSystemException: whether the id is taken is read from the name itself.
+        boolean taken = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
+        if (taken && attempt == 0 && removeAbandoned(id, dir)) {
+          continue;
         }
-      } catch (IOException e) {
-        throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+        closeQuietly(channel);
+        deleteQuietly(staging);
+        throw taken ? new ContainerException("container '" + id + "' already exists")
+            : new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
       }
-    }
-    try {
-      return lockDir(id, dir).orElseThrow(() -> new ContainerException("container '" + id + "' was deleted while being created"));
-    } catch (ContainerException e) {
-      deleteQuietly(dir);
-      throw e;
     }
   }
 
@@ -105,13 +119,27 @@ public final class ContainerStore {
     }
   }
 
-  /** Empties directories of deletes that were killed after renaming them away (their lock free). */
-  private void sweepDeleted() {
+  /**
+   * Empties the directories of deletes killed after renaming them away and of creates killed
+   * before renaming theirs to the id: those whose lock is free.
+   */
+  private void sweepAbandoned() {
     if (!Files.isDirectory(root)) {
       return;
     }
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, DELETED_PREFIX + "*")) {
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, "#*#*")) {
       for (Path dir : dirs) {
+        String name = dir.getFileName().toString();
+        if (!name.startsWith(DELETED_PREFIX) && !name.startsWith(CREATING_PREFIX)) {
+          continue;
+        }
+        if (name.startsWith(CREATING_PREFIX)) {
+          // Its creator locks it only just after making it: only the creator's death frees it.
+          if (!creatorAlive(name)) {
+            deleteQuietly(dir);
+          }
+          continue;
+        }
         try (FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.WRITE)) {
           if (channel.tryLock() != null) {
             deleteQuietly(dir);
@@ -124,6 +152,16 @@ public final class ContainerStore {
       }
     } catch (IOException e) {
       // a root that cannot be listed fails the create below with a clearer message
+    }
+  }
+
+  /** Whether the process named in a staging directory's name ({@code #creating#ID-PID-NANOS}) is alive. */
+  private static boolean creatorAlive(String name) {
+    String[] parts = name.split("-");
+    try {
+      return parts.length >= 3 && ProcessHandle.of(Long.parseLong(parts[parts.length - 2])).isPresent();
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

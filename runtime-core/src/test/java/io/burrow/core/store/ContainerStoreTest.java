@@ -265,6 +265,66 @@ class ContainerStoreTest {
     assertThat(doomed).doesNotExist();
   }
 
+  @Test
+  void aStagingDirectoryIsSweptOnlyOnceItsCreatorIsDead() throws Exception {
+    Process dead = new ProcessBuilder("true").start();
+    dead.waitFor();
+    Path live = Files.createDirectories(root.resolve("#creating#c7-" + ProcessHandle.current().pid() + "-1"));
+    Path left = Files.createDirectories(root.resolve("#creating#c7-" + dead.pid() + "-2"));
+    Files.createFile(left.resolve("lock"));
+    createWithState("c8");
+    assertThat(left).as("the staging directory of a create that died").doesNotExist();
+    assertThat(live).as("a live creator makes its lock just after its directory").exists();
+  }
+
+  @Test
+  void racingCreatesInSeparateProcessesHaveExactlyOneWinnerAndLeaveNoStagingDirectory() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    int racers = 4;
+    for (int round = 0; round < 5; round++) {
+      String id = "r" + round;
+      Path marks = Files.createDirectories(markers.resolve(id));
+      List<Process> ps = new java.util.ArrayList<>();
+      try {
+        for (int n = 0; n < racers; n++) {
+          ps.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CreateRacer.class.getName(),
+              root.toString(), id, marks.toString(), Integer.toString(n))
+              .redirectErrorStream(true).redirectOutput(tmp.resolve(id + "-" + n + ".log").toFile()).start());
+        }
+        for (int n = 0; n < racers; n++) {
+          awaitFile(marks.resolve("ready-" + n));
+        }
+        Files.createFile(marks.resolve("go"));
+        awaitCondition(() -> count(marks, "won-") + count(marks, "lost-") == racers, null, "every racer of " + id);
+        assertThat(count(marks, "won-")).as("creates of %s that succeeded", id).isEqualTo(1);
+        try (var files = Files.list(marks)) {
+          for (Path lost : files.filter(f -> f.getFileName().toString().startsWith("lost-")).toList()) {
+            assertThat(Files.readString(lost)).isEqualTo("container '" + id + "' already exists");
+          }
+        }
+        assertThat(root.resolve(id + "/lock")).as("the winner's lock under the id").exists();
+        Files.createFile(marks.resolve("release"));
+        for (Process p : ps) {
+          assertThat(p.waitFor(GUARD_SECONDS, TimeUnit.SECONDS)).isTrue();
+          assertThat(p.exitValue()).isZero();
+        }
+      } finally {
+        ps.forEach(Process::destroyForcibly);
+      }
+      try (var names = Files.list(root)) {
+        assertThat(names.map(f -> f.getFileName().toString())).as("what the racers left").noneMatch(n -> n.startsWith("#"));
+      }
+    }
+  }
+
+  private static long count(Path dir, String prefix) {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith(prefix)).count();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   // --- cross-process locking ---
 
   @Test
