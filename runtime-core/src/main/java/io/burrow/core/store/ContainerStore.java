@@ -70,7 +70,7 @@ public final class ContainerStore {
     Path dir = root.resolve(id);
     sweepAbandoned();
     Path staging = root.resolve(CREATING_PREFIX + id + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-    FileChannel channel;
+    FileChannel channel = null;
     try {
       Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
       Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -78,24 +78,34 @@ public final class ContainerStore {
           StandardOpenOption.WRITE);
       channel.lock();
     } catch (IOException e) {
+      if (channel != null) {
+        closeQuietly(channel);
+      }
       deleteQuietly(staging);
       throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
     }
-    for (int attempt = 0; ; attempt++) {
-      try {
-        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-        return new ContainerLock(id, dir, channel);
-      } catch (IOException | RuntimeException e) {
-        // rename(2) over a directory that has entries fails with ENOTEMPTY, which Java reports as
-        // a plain FileSystemException: whether the id is taken is read from the name itself.
-        boolean taken = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
-        if (taken && attempt == 0 && removeAbandoned(id, dir)) {
-          continue;
+    boolean created = false;
+    try {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+          created = true;
+          return new ContainerLock(id, dir, channel);
+        } catch (IOException | RuntimeException e) {
+          // rename(2) over a directory that has entries fails with ENOTEMPTY, which Java reports as
+          // a plain FileSystemException: whether the id is taken is read from the name itself.
+          boolean taken = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
+          if (taken && attempt == 0 && removeAbandoned(id, dir)) {
+            continue;
+          }
+          throw taken ? new ContainerException("container '" + id + "' already exists")
+              : new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
         }
+      }
+    } finally {
+      if (!created) {
         closeQuietly(channel);
         deleteQuietly(staging);
-        throw taken ? new ContainerException("container '" + id + "' already exists")
-            : new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
       }
     }
   }
@@ -120,8 +130,8 @@ public final class ContainerStore {
   }
 
   /**
-   * Empties the directories of deletes killed after renaming them away and of creates killed
-   * before renaming theirs to the id: those whose lock is free.
+   * Empties the directories of deletes killed after renaming them away (their lock free) and of
+   * creates killed before renaming theirs to the id (their creator dead).
    */
   private void sweepAbandoned() {
     if (!Files.isDirectory(root)) {
@@ -130,14 +140,14 @@ public final class ContainerStore {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, "#*#*")) {
       for (Path dir : dirs) {
         String name = dir.getFileName().toString();
-        if (!name.startsWith(DELETED_PREFIX) && !name.startsWith(CREATING_PREFIX)) {
-          continue;
-        }
         if (name.startsWith(CREATING_PREFIX)) {
           // Its creator locks it only just after making it: only the creator's death frees it.
           if (!creatorAlive(name)) {
             deleteQuietly(dir);
           }
+          continue;
+        }
+        if (!name.startsWith(DELETED_PREFIX)) {
           continue;
         }
         try (FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.WRITE)) {
