@@ -21,8 +21,9 @@ import java.util.List;
 /**
  * The {@code burrow gofer} process: opens the root and each served bind mount (see {@link
  * ServedMounts}) that the runtime names or the bundle's spec lists, confines itself, and serves
- * 9P2000.L on io-fd i for mount i until every connection has ended. With {@code --serve-unix=PATH} (a test and benchmark mode) it
- * instead listens on a unix socket and serves every accepted connection as the root mount.
+ * 9P2000.L on io-fd i for mount i until every connection has ended. With {@code
+ * --serve-unix=PATH} (a test and benchmark mode) it instead listens on a unix socket and serves
+ * every accepted connection as the root mount.
  *
  * <p>Arguments after {@code gofer}, each {@code --name VALUE} or {@code --name=VALUE}: {@code
  * --bundle DIR}, repeated {@code --io-fds N}, {@code --panic-on-write true|false}, {@code

@@ -71,40 +71,38 @@ public final class ContainerStore {
     sweepAbandoned();
     Path staging = root.resolve(CREATING_PREFIX + id + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
     FileChannel channel = null;
+    boolean created = false;
     try {
       Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
       Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
       channel = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
       channel.lock();
-    } catch (IOException e) {
-      if (channel != null) {
-        closeQuietly(channel);
-      }
-      deleteQuietly(staging);
-      throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
-    }
-    boolean created = false;
-    try {
       for (int attempt = 0; ; attempt++) {
         try {
           Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
           created = true;
           return new ContainerLock(id, dir, channel);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
           // rename(2) over a directory that has entries fails with ENOTEMPTY, which Java reports as
           // a plain FileSystemException: whether the id is taken is read from the name itself.
           boolean taken = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
           if (taken && attempt == 0 && removeAbandoned(id, dir)) {
             continue;
           }
-          throw taken ? new ContainerException("container '" + id + "' already exists")
-              : new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+          if (taken) {
+            throw new ContainerException("container '" + id + "' already exists");
+          }
+          throw e;
         }
       }
+    } catch (IOException e) {
+      throw new ContainerException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
     } finally {
       if (!created) {
-        closeQuietly(channel);
+        if (channel != null) {
+          closeQuietly(channel);
+        }
         deleteQuietly(staging);
       }
     }
